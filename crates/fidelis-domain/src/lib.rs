@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Fidelis' domain: the importable entities and their fields, money in minor units, and the parsers that
+//! turn the text of imported files into typed values. No IO here.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod customer;
+pub mod money;
+pub mod parse;
+pub mod schema;
+pub mod value;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use customer::{Consent, Customer};
+pub use money::{Currency, Money};
+pub use schema::{Entity, EntitySpec, Field, FieldKind, Key};
+pub use value::Value;
