@@ -1,14 +1,17 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Customer analytics for Fidelis: buy-till-you-die models, customer lifetime value and their helpers.
+//!
+//! Architecture invariant: this crate does no IO and never reads the clock. Every function takes its
+//! data (and any `as_of` or calibration date as a plain day number) and returns values.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod btyd;
+pub mod error;
+pub(crate) mod optimize;
+pub mod special;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use btyd::RepeatPurchaseModel;
+pub use btyd::bgnbd::{BgNbdFit, BgNbdParams, fit_bgnbd};
+pub use btyd::summary::{
+    CustomerSummary, TimeUnit, Transaction, TransactionSummary, summarise_transactions,
+};
+pub use error::{FitError, FitWarning};
+pub use optimize::FitDiagnostics;
