@@ -140,6 +140,27 @@ pub(crate) fn estimate(
     })
 }
 
+/// Converts a log-likelihood with gradient `g` and Hessian `h` in natural parameters `theta` into the
+/// negative log-likelihood's gradient and row-major Hessian in ln θ; returns the negated value.
+pub(crate) fn to_log_scale(
+    theta: &[f64],
+    log_likelihood: f64,
+    g: &[f64],
+    h: &[f64],
+    grad: &mut [f64],
+    hess: &mut [f64],
+) -> f64 {
+    let n = theta.len();
+    for i in 0..n {
+        grad[i] = -g[i] * theta[i];
+        for j in 0..n {
+            hess[i * n + j] = -h[i * n + j] * theta[i] * theta[j];
+        }
+        hess[i * n + i] -= g[i] * theta[i];
+    }
+    -log_likelihood
+}
+
 /// Largest gradient component that is free to move (not pushing against the box).
 fn projected_gradient_norm(x: &[f64], g: &[f64]) -> f64 {
     x.iter()

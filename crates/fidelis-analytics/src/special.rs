@@ -240,6 +240,34 @@ pub(crate) fn hyp2f1_pareto(a: f64, b: f64, z: f64) -> Hyp2f1Pareto {
     }
 }
 
+/// ∫ₐᵇ f by adaptive Simpson quadrature to an absolute tolerance `tol` (Richardson-corrected).
+pub(crate) fn integrate(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
+    fn step(
+        f: &dyn Fn(f64) -> f64,
+        (a, fa): (f64, f64),
+        (m, fm): (f64, f64),
+        (b, fb): (f64, f64),
+        whole: f64,
+        tol: f64,
+        depth: u32,
+    ) -> f64 {
+        let (lm, rm) = (0.5 * (a + m), 0.5 * (m + b));
+        let (flm, frm) = (f(lm), f(rm));
+        let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
+        let right = (b - m) / 6.0 * (fm + 4.0 * frm + fb);
+        let delta = left + right - whole;
+        if depth == 0 || delta.abs() <= 15.0 * tol {
+            return left + right + delta / 15.0;
+        }
+        step(f, (a, fa), (lm, flm), (m, fm), left, tol / 2.0, depth - 1)
+            + step(f, (m, fm), (rm, frm), (b, fb), right, tol / 2.0, depth - 1)
+    }
+    let m = 0.5 * (a + b);
+    let (fa, fm, fb) = (f(a), f(m), f(b));
+    let whole = (b - a) / 6.0 * (fa + 4.0 * fm + fb);
+    step(f, (a, fa), (m, fm), (b, fb), whole, tol, 40)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

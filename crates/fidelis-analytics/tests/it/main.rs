@@ -3,4 +3,9 @@
 mod bad_input;
 mod bgnbd;
 mod cdnow;
+mod clv;
+mod gamma_gamma;
+mod pareto_nbd;
+mod recovery;
+mod sbg;
 mod summary;
