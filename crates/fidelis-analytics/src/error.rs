@@ -43,8 +43,10 @@ pub enum FitError {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FitWarning {
-    /// A parameter ended on the edge of the search box (1e−8 … 1e8): the likelihood keeps increasing
-    /// towards the edge, so the value reported is a boundary estimate, not an interior optimum.
+    /// A parameter ran towards 0 or ∞ (it ended below 1e−5 or above 1e5; the search box is
+    /// 1e−8 … 1e8): the likelihood keeps increasing, or becomes flat, in that direction, so the value
+    /// reported is a boundary estimate, not an interior optimum, and no standard errors are given.
+    /// Typical causes: no heterogeneity in the data, nobody dropping out.
     BoundaryEstimate {
         /// Parameter name.
         parameter: &'static str,

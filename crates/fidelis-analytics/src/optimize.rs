@@ -15,6 +15,10 @@ use crate::error::{FitError, FitWarning};
 pub(crate) const LN_LOWER: f64 = -18.420_680_743_952_367; // ln 1e-8
 /// Upper edge of the search box on ln θ.
 pub(crate) const LN_UPPER: f64 = 18.420_680_743_952_367; // ln 1e8
+/// Estimates below e^this (1e−5) are reported as boundary estimates.
+const LN_RUNAWAY_LOWER: f64 = -11.512_925_464_970_229; // ln 1e-5
+/// Estimates above e^this (1e5) are reported as boundary estimates.
+const LN_RUNAWAY_UPPER: f64 = 11.512_925_464_970_229; // ln 1e5
 
 /// A negative log-likelihood on log-parameters.
 pub(crate) trait Objective {
@@ -92,9 +96,12 @@ pub(crate) fn estimate(
     run.evaluations += 1;
 
     let mut warnings = Vec::new();
+    // A parameter that runs towards 0 or ∞ means the data carry no information about it (no
+    // heterogeneity, nobody leaves, …): the optimiser stops where the likelihood becomes flat, at the
+    // box edge or far out, and the value is only a boundary estimate.
     let at_bound: Vec<bool> = x
         .iter()
-        .map(|v| *v <= LN_LOWER + 1e-6 || *v >= LN_UPPER - 1e-6)
+        .map(|v| *v <= LN_RUNAWAY_LOWER || *v >= LN_RUNAWAY_UPPER)
         .collect();
     for (i, bound) in at_bound.iter().enumerate() {
         if *bound {
@@ -113,7 +120,8 @@ pub(crate) fn estimate(
     let params: Vec<f64> = x.iter().map(|v| v.exp()).collect();
     // Delta method: Var(θᵢ) = θᵢ² [H⁻¹]ᵢᵢ with H the Hessian on the log scale. At a boundary the
     // curvature says nothing about uncertainty, so no standard errors are given there.
-    let standard_errors = if at_bound.iter().any(|b| *b) {
+    let any_bound = at_bound.iter().any(|b| *b);
+    let standard_errors = if any_bound {
         None
     } else {
         invert_spd(&hess, n).map(|inv| {
@@ -122,7 +130,7 @@ pub(crate) fn estimate(
                 .collect::<Vec<_>>()
         })
     };
-    if standard_errors.is_none() && !at_bound.iter().any(|b| *b) {
+    if standard_errors.is_none() && !any_bound {
         warnings.push(FitWarning::NoStandardErrors);
     }
     Ok(Estimate {
