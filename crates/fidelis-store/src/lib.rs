@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Fidelis' customer database: one concrete `Store` over SQLite and PostgreSQL, its migrations, the
+//! validated import of CSV and JSONL files, and the reads the server and the analytics need.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod error;
+pub mod import;
+mod migrate;
+mod read;
+mod store;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use error::{ImportError, StoreError};
+pub use migrate::latest_version;
+pub use read::EntityCount;
+pub use store::{BackendKind, Store, redact};

@@ -1,0 +1,55 @@
+//! Schema migrations, one folder per backend, embedded in the binary and applied in order, each in its
+//! own transaction. A small runner of our own: sqlx's needs its macros feature (a proc-macro build of both
+//! drivers) for what is a dozen lines here.
+
+use crate::error::StoreError;
+use crate::store::{Store, with_pool};
+
+struct Migration {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "initial schema",
+    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+}];
+
+/// Applies the migrations not yet recorded in `schema_migrations`.
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL)";
+    with_pool!(store, pool => {
+        sqlx::raw_sql(create).execute(pool).await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(pool)
+            .await?;
+        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+            let sql = match store.backend_kind() {
+                crate::BackendKind::Sqlite => m.sqlite,
+                crate::BackendKind::Postgres => m.postgres,
+            };
+            let mut tx = pool.begin().await?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(|e| StoreError::Migration {
+                version: m.version,
+                source: e,
+            })?;
+            sqlx::query("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(m.description)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, description = m.description, "migration applied");
+        }
+        Ok(())
+    })
+}
+
+/// The latest schema version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the store, each run against SQLite and against a real PostgreSQL server.
+
+mod harness;
+mod import;
