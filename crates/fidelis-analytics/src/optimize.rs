@@ -26,6 +26,10 @@ pub(crate) trait Objective {
     fn dim(&self) -> usize;
     /// Value and gradient at `x`; a non-finite value marks a point outside the domain.
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64;
+    /// Whether [`Objective::value_grad_hess`] is implemented.
+    fn has_hessian(&self) -> bool {
+        false
+    }
     /// Value, gradient and row-major Hessian at `x`, when the model provides an analytic Hessian.
     fn value_grad_hess(&self, _x: &[f64], _grad: &mut [f64], _hess: &mut [f64]) -> Option<f64> {
         None
@@ -85,15 +89,25 @@ pub(crate) fn estimate(
     let n = objective.dim();
     let mut grad = vec![0.0; n];
     let mut hess = vec![0.0; n * n];
-    let value = match objective.value_grad_hess(&x, &mut grad, &mut hess) {
-        Some(v) => v,
-        None => {
-            let v = objective.value_grad(&x, &mut grad);
-            finite_difference_hessian(objective, &x, &mut hess);
+    let value = match run.last_hessian.take() {
+        // The Newton run usually ends on the best point with its Hessian already computed.
+        Some((at, v, g, h)) if at == x => {
+            grad = g;
+            hess = h;
             v
         }
+        _ => {
+            run.evaluations += 1;
+            match objective.value_grad_hess(&x, &mut grad, &mut hess) {
+                Some(v) => v,
+                None => {
+                    let v = objective.value_grad(&x, &mut grad);
+                    finite_difference_hessian(objective, &x, &mut hess);
+                    v
+                }
+            }
+        }
     };
-    run.evaluations += 1;
 
     let mut warnings = Vec::new();
     // A parameter that runs towards 0 or ∞ means the data carry no information about it (no
@@ -219,7 +233,7 @@ fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
                 s -= l[i * n + k] * l[j * n + k];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || !s.is_finite() {
                     return None;
                 }
                 l[i * n + i] = s.sqrt();
@@ -265,6 +279,9 @@ fn invert_spd(a: &[f64], n: usize) -> Option<Vec<f64>> {
     inv.iter().all(|v| v.is_finite()).then_some(inv)
 }
 
+/// A point with its value, gradient and row-major Hessian.
+type FullEvaluation = (Vec<f64>, f64, Vec<f64>, Vec<f64>);
+
 /// State of one minimisation: counters and the best point seen, whatever method found it.
 struct Run<'a> {
     objective: &'a dyn Objective,
@@ -272,6 +289,8 @@ struct Run<'a> {
     best_value: f64,
     iterations: usize,
     evaluations: usize,
+    /// The last point where Newton computed value, gradient and Hessian, with them.
+    last_hessian: Option<FullEvaluation>,
 }
 
 impl<'a> Run<'a> {
@@ -282,6 +301,7 @@ impl<'a> Run<'a> {
             best_value: f64::INFINITY,
             iterations: 0,
             evaluations: 0,
+            last_hessian: None,
         }
     }
 
@@ -311,14 +331,7 @@ impl<'a> Run<'a> {
 
     /// Newton when the objective has a Hessian, L-BFGS otherwise; returns whether it converged.
     fn descend(&mut self, x0: &[f64], max_iterations: usize) -> bool {
-        let n = x0.len();
-        let mut probe_g = vec![0.0; n];
-        let mut probe_h = vec![0.0; n * n];
-        if self
-            .objective
-            .value_grad_hess(x0, &mut probe_g, &mut probe_h)
-            .is_some()
-        {
+        if self.objective.has_hessian() {
             self.newton(x0, max_iterations)
         } else {
             self.lbfgs(x0, max_iterations)
@@ -356,18 +369,27 @@ impl<'a> Run<'a> {
         None
     }
 
+    /// Value, gradient and Hessian at `x`, remembered for reuse; None outside the domain.
+    fn full(&mut self, x: &[f64]) -> Option<(f64, Vec<f64>, Vec<f64>)> {
+        let n = x.len();
+        let (mut g, mut h) = (vec![0.0; n], vec![0.0; n * n]);
+        self.evaluations += 1;
+        let f = self.objective.value_grad_hess(x, &mut g, &mut h)?;
+        if !f.is_finite() || !g.iter().chain(&h).all(|v| v.is_finite()) {
+            return None;
+        }
+        self.record(x, f);
+        self.last_hessian = Some((x.to_vec(), f, g.clone(), h.clone()));
+        Some((f, g, h))
+    }
+
     fn newton(&mut self, x0: &[f64], max_iterations: usize) -> bool {
         let n = x0.len();
         let mut x = x0.to_vec();
-        let mut g = vec![0.0; n];
-        let mut h = vec![0.0; n * n];
+        let Some((mut f, mut g, mut h)) = self.full(&x) else {
+            return false;
+        };
         for _ in 0..max_iterations {
-            self.evaluations += 1;
-            let f = match self.objective.value_grad_hess(&x, &mut g, &mut h) {
-                Some(f) if f.is_finite() && g.iter().all(|v| v.is_finite()) => f,
-                _ => return false,
-            };
-            self.record(&x, f);
             let free: Vec<usize> = (0..n).filter(|&i| is_free(x[i], g[i])).collect();
             let gmax = free.iter().map(|&i| g[i].abs()).fold(0.0, f64::max);
             if gmax <= Self::tolerance(f) {
@@ -413,17 +435,36 @@ impl<'a> Run<'a> {
             for (k, &i) in free.iter().enumerate() {
                 d[i] = step[k];
             }
-            match self.line_search(&x, f, &g, &d) {
-                Some((next, fv, _)) => {
-                    let moved = next.iter().zip(&x).any(|(a, b)| a != b);
-                    x = next;
-                    if !moved || (f - fv).abs() <= 1e-15 * f.abs().max(1.0) {
-                        // No progress is possible at double precision: converged if the gradient
-                        // is small on any reasonable scale.
-                        return gmax <= 1e-4 * f.abs().max(1.0);
-                    }
+            // Backtracking on the full evaluation: the accepted point's Hessian is the next one's.
+            let mut t = 1.0;
+            let mut accepted = None;
+            for _ in 0..60 {
+                let trial: Vec<f64> = (0..n)
+                    .map(|i| (x[i] + t * d[i]).clamp(LN_LOWER, LN_UPPER))
+                    .collect();
+                let slope: f64 = (0..n).map(|i| g[i] * (trial[i] - x[i])).sum();
+                if let Some((fv, gv, hv)) = self.full(&trial)
+                    && fv <= f + 1e-4 * slope.min(0.0)
+                {
+                    accepted = Some((trial, fv, gv, hv));
+                    break;
                 }
-                None => return gmax <= 1e-4 * f.abs().max(1.0),
+                t *= 0.5;
+            }
+            let Some((next, fv, gv, hv)) = accepted else {
+                return gmax <= 1e-4 * f.abs().max(1.0);
+            };
+            let moved = next.iter().zip(&x).any(|(a, b)| a != b);
+            let progress = f - fv;
+            (x, f, g, h) = (next, fv, gv, hv);
+            if !moved || progress.abs() <= 1e-15 * f.abs().max(1.0) {
+                // No progress is possible at double precision: converged if the gradient is small
+                // on any reasonable scale.
+                let gmax = (0..n)
+                    .filter(|&i| is_free(x[i], g[i]))
+                    .map(|i| g[i].abs())
+                    .fold(0.0, f64::max);
+                return gmax <= 1e-4 * f.abs().max(1.0);
             }
         }
         false
@@ -599,6 +640,47 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Checks an objective's analytic gradient (and Hessian, if any) against central differences at `x`.
+#[cfg(test)]
+pub(crate) fn assert_derivatives(objective: &dyn Objective, x: &[f64]) {
+    let n = x.len();
+    let mut g = vec![0.0; n];
+    let f = objective.value_grad(x, &mut g);
+    assert!(f.is_finite());
+    let mut fd_hess = vec![0.0; n * n];
+    finite_difference_hessian(objective, x, &mut fd_hess);
+    let mut scratch = vec![0.0; n];
+    for i in 0..n {
+        let h = 1e-6;
+        let mut xp = x.to_vec();
+        xp[i] += h;
+        let fp = objective.value_grad(&xp, &mut scratch);
+        xp[i] -= 2.0 * h;
+        let fm = objective.value_grad(&xp, &mut scratch);
+        let fd = (fp - fm) / (2.0 * h);
+        let tol = 1e-6 * (1.0 + g[i].abs() + f.abs() * 1e-3);
+        assert!(
+            (fd - g[i]).abs() <= tol,
+            "gradient {i}: analytic {} vs numeric {fd}",
+            g[i]
+        );
+    }
+    if objective.has_hessian() {
+        let mut hess = vec![0.0; n * n];
+        let mut g2 = vec![0.0; n];
+        objective.value_grad_hess(x, &mut g2, &mut hess).unwrap();
+        for k in 0..n * n {
+            let tol = 1e-5 * (1.0 + fd_hess[k].abs());
+            assert!(
+                (hess[k] - fd_hess[k]).abs() <= tol,
+                "hessian {k}: analytic {} vs numeric {}",
+                hess[k],
+                fd_hess[k]
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,6 +699,9 @@ mod tests {
             g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+        }
+        fn has_hessian(&self) -> bool {
+            self.hessian
         }
         fn value_grad_hess(&self, x: &[f64], g: &mut [f64], h: &mut [f64]) -> Option<f64> {
             if !self.hessian {

@@ -271,10 +271,9 @@ impl BgNbdObjective<'_> {
             h[2][2] -= w * sigma / (a * a);
             h[3][3] += w * sigma * inv_bx1 * inv_bx1;
         }
-        for i in 0..4 {
-            for j in 0..i {
-                h[i][j] = h[j][i];
-            }
+        // Only the upper triangle was accumulated.
+        for (i, j) in [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)] {
+            h[i][j] = h[j][i];
         }
         value
     }
@@ -291,6 +290,10 @@ impl Objective for BgNbdObjective<'_> {
             .unwrap_or(f64::INFINITY)
     }
 
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
     fn value_grad_hess(&self, x: &[f64], grad: &mut [f64], hess: &mut [f64]) -> Option<f64> {
         let th: Vec<f64> = x.iter().map(|v| v.exp()).collect();
         let mut g = [0.0; 4];
@@ -305,5 +308,28 @@ impl Objective for BgNbdObjective<'_> {
             hess[i * 4 + i] -= g[i] * th[i];
         }
         Some(-ll)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btyd::simulate::simulate_bgnbd;
+    use crate::optimize::assert_derivatives;
+
+    #[test]
+    fn analytic_gradient_and_hessian_match_finite_differences() {
+        let truth = BgNbdParams {
+            r: 0.3,
+            alpha: 5.0,
+            a: 0.9,
+            b: 2.0,
+        };
+        let ages: Vec<f64> = (0..300).map(|i| 10.0 + f64::from(i % 30)).collect();
+        let data = compress(&simulate_bgnbd(&truth, &ages, 1)).unwrap();
+        let objective = BgNbdObjective { data: &data };
+        for x in [[-1.2, 1.6, -0.1, 0.7], [0.5, -0.3, 1.2, -0.8]] {
+            assert_derivatives(&objective, &x);
+        }
     }
 }

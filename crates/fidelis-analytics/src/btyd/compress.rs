@@ -116,53 +116,141 @@ pub(crate) fn compress(summaries: &[CustomerSummary]) -> Result<Compressed, FitE
 }
 
 /// Compression proper, for summaries already validated.
+///
+/// Each distinct frequency, T and t_x gets a small id first (through small hash tables that stay in
+/// cache: real data are on a day grid, so there are a few hundred distinct times). The id triples
+/// are then packed into u64 keys and radix-sorted, so identical histories become runs counted in one
+/// sequential sweep, with no large hash table and its cache misses.
 pub(crate) fn compress_unchecked(summaries: &[CustomerSummary]) -> Compressed {
-    let mut row_index: FxMap<(u32, u64, u64), u32> = FxMap::default();
     let mut x_index: FxMap<u32, u32> = FxMap::default();
     let mut t_index: FxMap<u64, u32> = FxMap::default();
     let mut tx_index: FxMap<u64, u32> = FxMap::default();
-    let mut out = Compressed {
-        rows: Vec::new(),
-        xs: Vec::new(),
-        ts: Vec::new(),
-        txs: Vec::new(),
-        customers: summaries.len() as f64,
-        repeat_purchases: 0.0,
-    };
+    let (mut xs, mut ts, mut txs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut repeat_purchases = 0.0;
+    let mut ids: Vec<[u32; 3]> = Vec::with_capacity(summaries.len());
     for s in summaries {
-        out.repeat_purchases += f64::from(s.frequency);
-        // +0.0 normalises −0.0 so equal values share a row.
+        repeat_purchases += f64::from(s.frequency);
+        // +0.0 normalises −0.0 so equal values share an id.
         let (t_x, t) = (s.recency + 0.0, s.t + 0.0);
-        let key = (s.frequency, t_x.to_bits(), t.to_bits());
-        if let Some(&i) = row_index.get(&key) {
-            out.rows[i as usize].weight += 1.0;
-            continue;
-        }
         let ix = *x_index.entry(s.frequency).or_insert_with(|| {
-            out.xs.push((s.frequency, 0.0));
-            (out.xs.len() - 1) as u32
+            xs.push((s.frequency, 0.0));
+            (xs.len() - 1) as u32
         });
         let it = *t_index.entry(t.to_bits()).or_insert_with(|| {
-            out.ts.push(t);
-            (out.ts.len() - 1) as u32
+            ts.push(t);
+            (ts.len() - 1) as u32
         });
         let itx = *tx_index.entry(t_x.to_bits()).or_insert_with(|| {
-            out.txs.push(t_x);
-            (out.txs.len() - 1) as u32
+            txs.push(t_x);
+            (txs.len() - 1) as u32
         });
-        row_index.insert(key, out.rows.len() as u32);
-        out.rows.push(Row {
-            x: s.frequency,
-            t_x,
-            t,
-            weight: 1.0,
+        ids.push([ix, it, itx]);
+    }
+    let bits = |n: usize| usize::BITS - n.saturating_sub(1).leading_zeros();
+    let (bx, bt, btx) = (bits(xs.len()), bits(ts.len()), bits(txs.len()));
+    let mut rows: Vec<Row> = Vec::new();
+    let mut push = |[ix, it, itx]: [u32; 3], weight: f64| {
+        rows.push(Row {
+            x: xs[ix as usize].0,
+            t_x: txs[itx as usize],
+            t: ts[it as usize],
+            weight,
             ix,
             it,
             itx,
-        });
+        })
+    };
+    if bx + bt + btx <= 64 {
+        let mut keys: Vec<u64> = ids
+            .iter()
+            .map(|&[ix, it, itx]| {
+                (u64::from(ix) << (bt + btx)) | (u64::from(it) << btx) | u64::from(itx)
+            })
+            .collect();
+        drop(ids);
+        radix_sort(&mut keys, bx + bt + btx);
+        let unpack = |k: u64| {
+            let mask = |b: u32| (1u64 << b) - 1;
+            [
+                (k >> (bt + btx)) as u32,
+                ((k >> btx) & mask(bt)) as u32,
+                (k & mask(btx)) as u32,
+            ]
+        };
+        for run in keys.chunk_by(|a, b| a == b) {
+            push(unpack(run[0]), run.len() as f64);
+        }
+    } else {
+        ids.sort_unstable();
+        for run in ids.chunk_by(|a, b| a == b) {
+            push(run[0], run.len() as f64);
+        }
     }
+    let mut out = Compressed {
+        rows,
+        xs,
+        ts,
+        txs,
+        customers: summaries.len() as f64,
+        repeat_purchases,
+    };
     for r in &out.rows {
         out.xs[r.ix as usize].1 += r.weight;
     }
     out
+}
+
+/// Least-significant-digit radix sort of keys using only their low `bits` bits, 11 bits a pass.
+fn radix_sort(keys: &mut Vec<u64>, bits: u32) {
+    const DIGIT: u32 = 11;
+    let mut buffer = vec![0u64; keys.len()];
+    let mut shift = 0;
+    while shift < bits {
+        let mut counts = vec![0usize; 1 << DIGIT];
+        let digit = |k: u64| ((k >> shift) & ((1 << DIGIT) - 1)) as usize;
+        for &k in keys.iter() {
+            counts[digit(k)] += 1;
+        }
+        let mut total = 0;
+        for c in counts.iter_mut() {
+            (*c, total) = (total, total + *c);
+        }
+        for &k in keys.iter() {
+            let d = digit(k);
+            buffer[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(keys, &mut buffer);
+        shift += DIGIT;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_histories_share_a_row() {
+        let s = |x, t_x, t| CustomerSummary::new(x, t_x, t);
+        let data = vec![
+            s(0, 0.0, 5.0),
+            s(2, 1.0, 5.0),
+            s(0, 0.0, 5.0),
+            s(2, 1.0, 5.0),
+            s(2, 1.0, 6.0),
+            s(0, -0.0, 5.0),
+        ];
+        let c = compress_unchecked(&data);
+        let mut got: Vec<(u32, f64, f64, f64)> =
+            c.rows.iter().map(|r| (r.x, r.t_x, r.t, r.weight)).collect();
+        got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(
+            got,
+            vec![(0, 0.0, 5.0, 3.0), (2, 1.0, 5.0, 2.0), (2, 1.0, 6.0, 1.0)]
+        );
+        assert_eq!((c.customers, c.repeat_purchases), (6.0, 6.0));
+        let mut xs = c.xs.clone();
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(xs, vec![(0, 3.0), (2, 3.0)]);
+    }
 }

@@ -258,10 +258,34 @@ impl Objective for SpendData {
             .unwrap_or(f64::INFINITY)
     }
 
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
     fn value_grad_hess(&self, x: &[f64], grad: &mut [f64], hess: &mut [f64]) -> Option<f64> {
         let th: Vec<f64> = x.iter().map(|v| v.exp()).collect();
         let (mut g, mut h) = ([0.0; 3], [0.0; 9]);
         let ll = self.natural(&th, &mut g, &mut h);
         Some(to_log_scale(&th, ll, &g, &h, grad, hess))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimize::assert_derivatives;
+
+    #[test]
+    fn analytic_gradient_and_hessian_match_finite_differences() {
+        let customers: Vec<CustomerSummary> = (0..200)
+            .map(|i| {
+                CustomerSummary::new(1 + i % 6, 1.0, 10.0)
+                    .with_monetary_value(5.0 + f64::from(i % 17) * 3.1)
+            })
+            .collect();
+        let data = SpendData::new(&customers).unwrap();
+        for x in [[1.8, 1.3, 2.7], [0.2, 0.9, 1.0]] {
+            assert_derivatives(&data, &x);
+        }
     }
 }

@@ -321,3 +321,35 @@ impl Objective for ParetoObjective<'_> {
         -ll
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btyd::simulate::simulate_pareto_nbd;
+    use crate::optimize::assert_derivatives;
+
+    #[test]
+    fn analytic_gradient_matches_finite_differences_on_both_branches() {
+        let truth = ParetoNbdParams {
+            r: 0.5,
+            alpha: 10.0,
+            s: 0.6,
+            beta: 12.0,
+        };
+        let ages: Vec<f64> = (0..300).map(|i| 10.0 + f64::from(i % 30)).collect();
+        let data = compress(&simulate_pareto_nbd(&truth, &ages, 1)).unwrap();
+        let pairs = Pairs::new(&data);
+        let objective = ParetoObjective {
+            data: &data,
+            pairs: &pairs,
+        };
+        // α > β, α < β (both ₂F₁ forms), and a ₂F₁ argument close to one.
+        for x in [
+            [-0.6, 2.4, -0.5, 2.2],
+            [-0.6, 2.2, -0.5, 2.6],
+            [0.2, -1.0, 0.1, 3.5],
+        ] {
+            assert_derivatives(&objective, &x);
+        }
+    }
+}

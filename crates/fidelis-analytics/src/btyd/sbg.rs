@@ -214,10 +214,30 @@ impl Objective for Cohort {
             .unwrap_or(f64::INFINITY)
     }
 
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
     fn value_grad_hess(&self, x: &[f64], grad: &mut [f64], hess: &mut [f64]) -> Option<f64> {
         let th = [x[0].exp(), x[1].exp()];
         let (mut g, mut h) = ([0.0; 2], [0.0; 4]);
         let ll = self.natural(&th, &mut g, &mut h);
         Some(to_log_scale(&th, ll, &g, &h, grad, hess))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optimize::assert_derivatives;
+
+    #[test]
+    fn analytic_gradient_and_hessian_match_finite_differences() {
+        let cohort = Cohort {
+            survivors: vec![1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0],
+        };
+        for x in [[-0.35, 0.17], [1.0, -1.0]] {
+            assert_derivatives(&cohort, &x);
+        }
     }
 }

@@ -94,10 +94,9 @@ const MAX_SPARSITY: usize = 4;
 /// Summarises a transaction log at day granularity up to `calibration_end` (inclusive).
 ///
 /// Transactions after the calibration end are ignored, and customers whose first purchase is after it
-/// are absent from the result. Runs in linear time without sorting the log: per-customer minimum,
-/// maximum, count and totals in one pass; distinct purchase days are counted in a second pass that
-/// buckets only the days of customers with three or more purchases. A log already ordered by customer
-/// and day takes a single-pass path.
+/// are absent from the result. Runs in linear time without a comparison sort of the log: a two-level
+/// radix partition by customer index groups each customer's purchases (only a customer's own few
+/// purchases are ever sorted by day). A log already ordered by customer and day takes a single pass.
 pub fn summarise_transactions(
     transactions: &[Transaction],
     calibration_end: i32,
@@ -129,62 +128,130 @@ pub fn summarise_transactions(
         return Ok(summarise_ordered(transactions, calibration_end, unit_days));
     }
 
-    let mut count = vec![0u32; n_customers];
-    let mut first = vec![i32::MAX; n_customers];
-    let mut last = vec![i32::MIN; n_customers];
-    let mut total = vec![0i64; n_customers];
+    Ok(summarise_unordered(
+        transactions,
+        calibration_end,
+        unit_days,
+        n_customers,
+    ))
+}
+
+/// Customers per second-level bucket (at least): 2¹² customers' purchases fit in the L2 cache.
+const BUCKET_BITS: u32 = 12;
+
+/// The general path: a two-level radix partition by customer (most significant bits first).
+///
+/// The first pass scatters the log into at most 2¹² buckets of consecutive customer indices
+/// (sequential reads and few write streams, so it runs at memory speed); each bucket is then small enough to be
+/// grouped by customer with a counting sort inside the cache, and every customer's purchases end up
+/// contiguous, ready for the same per-customer sweep as an ordered log.
+fn summarise_unordered(
+    transactions: &[Transaction],
+    calibration_end: i32,
+    unit_days: f64,
+    n_customers: usize,
+) -> TransactionSummary {
+    let bits = usize::BITS - n_customers.saturating_sub(1).leading_zeros();
+    let shift = bits.saturating_sub(BUCKET_BITS).max(BUCKET_BITS.min(bits));
+    let buckets = (n_customers.max(1) - 1) / (1usize << shift) + 1;
+    let mut start = vec![0usize; buckets + 1];
     for t in transactions.iter().filter(|t| t.day <= calibration_end) {
-        let c = t.customer as usize;
-        count[c] += 1;
-        first[c] = first[c].min(t.day);
-        last[c] = last[c].max(t.day);
-        total[c] += t.amount;
+        start[(t.customer as usize >> shift) + 1] += 1;
     }
-    // Distinct days: one or two purchases need no bucketing; more are bucketed (counting sort).
-    let mut offset = vec![0u32; n_customers + 1];
-    for c in 0..n_customers {
-        offset[c + 1] = offset[c] + if count[c] >= 3 { count[c] } else { 0 };
+    for b in 0..buckets {
+        start[b + 1] += start[b];
     }
-    let mut fill = offset[..n_customers].to_vec();
-    let mut days = vec![0i32; offset[n_customers] as usize];
-    let mut first_day_amount = vec![0i64; n_customers];
+    let mut fill = start[..buckets].to_vec();
+    let mut partitioned = vec![
+        Transaction {
+            customer: 0,
+            day: 0,
+            amount: 0
+        };
+        start[buckets]
+    ];
     for t in transactions.iter().filter(|t| t.day <= calibration_end) {
-        let c = t.customer as usize;
-        if t.day == first[c] {
-            first_day_amount[c] += t.amount;
-        }
-        if count[c] >= 3 {
-            days[fill[c] as usize] = t.day;
-            fill[c] += 1;
-        }
+        let b = t.customer as usize >> shift;
+        partitioned[fill[b]] = *t;
+        fill[b] += 1;
     }
     let mut customers = Vec::new();
     let mut summaries = Vec::new();
-    for c in 0..n_customers {
-        let distinct = match count[c] {
-            0 => continue,
-            1 => 1,
-            2 => 1 + u32::from(first[c] != last[c]),
-            _ => {
-                let slice = &mut days[offset[c] as usize..offset[c + 1] as usize];
-                slice.sort_unstable();
-                1 + slice.windows(2).filter(|w| w[0] != w[1]).count() as u32
+    let mut grouped: Vec<Transaction> = Vec::new();
+    let mut offsets: Vec<usize> = Vec::new();
+    for b in 0..buckets {
+        let bucket = &partitioned[start[b]..start[b + 1]];
+        let base = (b << shift) as u32;
+        let width = (1usize << shift).min(n_customers - (b << shift));
+        // Counting sort of the bucket by customer.
+        offsets.clear();
+        offsets.resize(width + 1, 0);
+        for t in bucket {
+            offsets[(t.customer - base) as usize + 1] += 1;
+        }
+        for c in 0..width {
+            offsets[c + 1] += offsets[c];
+        }
+        grouped.clear();
+        grouped.resize(
+            bucket.len(),
+            bucket.first().copied().unwrap_or(Transaction {
+                customer: 0,
+                day: 0,
+                amount: 0,
+            }),
+        );
+        let mut next = offsets[..width].to_vec();
+        for t in bucket {
+            let c = (t.customer - base) as usize;
+            grouped[next[c]] = *t;
+            next[c] += 1;
+        }
+        for c in 0..width {
+            let purchases = &mut grouped[offsets[c]..offsets[c + 1]];
+            if purchases.is_empty() {
+                continue;
             }
-        };
-        customers.push(c as u32);
-        summaries.push(make_summary(
-            distinct,
-            first[c],
-            last[c],
-            total[c] - first_day_amount[c],
-            calibration_end,
-            unit_days,
-        ));
+            if !purchases.is_sorted_by_key(|t| t.day) {
+                purchases.sort_unstable_by_key(|t| t.day);
+            }
+            customers.push(base + c as u32);
+            summaries.push(summarise_customer(purchases, calibration_end, unit_days));
+        }
     }
-    Ok(TransactionSummary {
+    TransactionSummary {
         customers,
         summaries,
-    })
+    }
+}
+
+/// One customer's purchases, sorted by day.
+fn summarise_customer(
+    purchases: &[Transaction],
+    calibration_end: i32,
+    unit_days: f64,
+) -> CustomerSummary {
+    let first = purchases[0].day;
+    let mut last = first;
+    let mut distinct = 1u32;
+    let mut repeat_amount = 0i64;
+    for t in &purchases[1..] {
+        if t.day != last {
+            distinct += 1;
+            last = t.day;
+        }
+        if t.day != first {
+            repeat_amount += t.amount;
+        }
+    }
+    make_summary(
+        distinct,
+        first,
+        last,
+        repeat_amount,
+        calibration_end,
+        unit_days,
+    )
 }
 
 /// The single-pass path for a log sorted by (customer, day).
