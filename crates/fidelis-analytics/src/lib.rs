@@ -8,6 +8,8 @@
 //! [`fit_gamma_gamma`] models how much they spend; [`non_contractual_clv`] combines them into an
 //! expected discounted margin. Contract customers use [`fit_sbg`] and [`contractual_clv`].
 
+#![warn(missing_docs)]
+
 pub mod btyd;
 pub mod clv;
 pub mod error;
