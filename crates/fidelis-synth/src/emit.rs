@@ -5,7 +5,8 @@ use crate::catalog::{CHANNELS, PRODUCTS, STORES};
 use crate::csv::CsvBuf;
 use crate::entity::Entity;
 use crate::names::{CITIES, STREETS};
-use crate::sim::{LifeKind, METRICS, Sim, Status};
+use crate::records::{LifeKind, Status};
+use crate::sim::{METRICS, Sim};
 use crate::story::CAMPAIGN;
 use crate::world::World;
 
@@ -78,7 +79,7 @@ pub(crate) fn reference_files(world: &World, out: &mut Buffers) {
         b.text(city.postcode);
         b.fixed(lat, 4, 10_000);
         b.fixed(lon, 4, 10_000);
-        b.date(world.first_store_opening(i));
+        b.date(world.store_opening(i));
         b.end();
     }
     let b = out.get(Entity::Products);

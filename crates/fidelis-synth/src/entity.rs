@@ -200,3 +200,16 @@ impl Entity {
         self as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_follows_import_order() {
+        for (i, e) in Entity::ALL.into_iter().enumerate() {
+            assert_eq!(e.index(), i, "{}", e.name());
+            assert!(!e.columns().is_empty());
+        }
+    }
+}

@@ -60,7 +60,9 @@ mod csv;
 mod emit;
 mod entity;
 mod names;
+mod profile;
 mod random;
+mod records;
 mod sim;
 mod story;
 mod truth;
@@ -210,9 +212,10 @@ pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, Sy
     let truth = GroundTruth::new(&world, config.customers, &tally, truths);
     let file = File::create(&truth_path).map_err(|e| io_error(&truth_path, e))?;
     let mut writer = BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut writer, &truth)
-        .map_err(|e| io_error(&truth_path, e.into()))?;
-    writer.flush().map_err(|e| io_error(&truth_path, e))?;
+    truth
+        .write(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(|e| io_error(&truth_path, e))?;
 
     Ok(SynthSummary {
         customers: config.customers,

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::calendar::format_day;
 use crate::catalog::PRODUCTS;
 use crate::emit::CAMPAIGN_ID;
-use crate::sim::{Driver, Sim};
+use crate::records::Driver;
+use crate::sim::Sim;
 use crate::story::{
     CAMPAIGN, CHURN, COMPLEX_PURCHASE_RATE, COMPLEX_VIA_ADVISER, CampaignModel, ChurnModel,
 };
@@ -20,26 +21,38 @@ pub(crate) struct CustomerTruth {
     /// `active` or `churned` at `end`, as in customers.csv.
     pub status: &'static str,
     /// Day the customer decided to leave (may precede the window by up to 6 months).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lead_months: Option<i32>,
     /// Strongest hazard multiplier at the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub churn_driver: Option<&'static str>,
     /// Departure within the window (contracts cancelled that day).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub departed_on: Option<String>,
     /// Departure already decided but falling after `end`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub planned_departure: Option<String>,
     /// Day a retention offer reversed a decision to leave.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retained_on: Option<String>,
     /// Unobserved frailty multiplying the hazard (mean 1).
     pub frailty: f64,
     /// Monthly hazard of deciding to leave in the month after `end` (active customers not yet decided).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hazard_next_month: Option<f64>,
     /// Probability of leaving within the 6 months after `end` (active customers).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub p_depart_6m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_group: Option<&'static str>,
     /// Planted probabilities of buying the promoted product in the response window, without and with the e-mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_p_control: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_p_treated: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_responded: Option<bool>,
 }
 
@@ -234,6 +247,8 @@ pub(crate) struct GroundTruth {
     churn: ChurnTruth,
     campaign: CampaignTruth,
     complex_products: ComplexTruth,
+    /// Written separately, one compact object per line, to keep a 100,000-customer file small.
+    #[serde(skip)]
     per_customer: Vec<CustomerTruth>,
 }
 
@@ -242,6 +257,23 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 impl GroundTruth {
+    /// Pretty JSON for the summary parts, then `per_customer` with one customer per line.
+    pub(crate) fn write(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let head = serde_json::to_string_pretty(self)?;
+        let head = head
+            .trim_end()
+            .strip_suffix('}')
+            .unwrap_or(&head)
+            .trim_end();
+        out.write_all(head.as_bytes())?;
+        out.write_all(b",\n  \"per_customer\": [")?;
+        for (i, c) in self.per_customer.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut *out, c)?;
+        }
+        out.write_all(b"\n  ]\n}\n")
+    }
+
     pub(crate) fn new(
         world: &World,
         customers: u32,

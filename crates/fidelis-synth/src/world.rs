@@ -101,7 +101,7 @@ impl World {
         self.city_store[city]
     }
 
-    pub(crate) fn first_store_opening(&self, s: usize) -> Day {
+    pub(crate) fn store_opening(&self, s: usize) -> Day {
         add_months(self.window.start, -12 * STORES[s].opened_years)
     }
 }
