@@ -1,3 +1,133 @@
-fn main() {
-    println!("Hello, world!");
+//! The `fidelis` binary: parses the command line, starts logging and runs the subcommand.
+
+mod bench;
+mod demo;
+mod import;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "fidelis", version, about = "Fidelis: an analytical and operational CRM engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database (or bring its schema up to date).
+    Init {
+        /// Database URL: sqlite://file.db or postgres://user@host/db.
+        #[arg(long, env = "FIDELIS_DB")]
+        db: String,
+    },
+    /// Import a CSV or JSONL file of one entity (customers, products, transactions…).
+    Import(import::ImportArgs),
+    /// Import every entity file of a directory (as written by `generate`), in dependency order.
+    ImportDir {
+        #[arg(long, env = "FIDELIS_DB")]
+        db: String,
+        dir: PathBuf,
+        /// Print a JSON summary per file.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a realistic synthetic data set of a telecom-and-services company, one CSV per entity.
+    Generate {
+        #[arg(long, default_value_t = 10_000)]
+        customers: u32,
+        #[arg(long, default_value_t = 24)]
+        months: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Last day of the simulated period.
+        #[arg(long, default_value = "2026-10-31")]
+        end: NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the agent screen and the API.
+    Serve {
+        /// Database URL; with --demo, defaults to a demo SQLite file in the working directory.
+        #[arg(long, env = "FIDELIS_DB")]
+        db: Option<String>,
+        /// Generate and import a demo data set on first start (reused afterwards).
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Measure the speed goals of BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,fidelis=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init { db } => {
+            let store = fidelis_store::Store::open(&db).await?;
+            println!(
+                "database {} ready (schema version {})",
+                fidelis_store::redact(&db),
+                fidelis_store::latest_version()
+            );
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => import::run(args).await,
+        Command::ImportDir { db, dir, json } => import::run_dir(&db, &dir, json).await,
+        Command::Generate { customers, months, seed, end, out, json } => {
+            let config = fidelis_synth::SynthConfig { customers, months, seed, end };
+            let started = std::time::Instant::now();
+            let summary = fidelis_synth::generate(&config, &out)
+                .with_context(|| format!("generating into {}", out.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                for f in &summary.files {
+                    println!("{:>12} rows  {}", f.rows, f.file);
+                }
+                println!(
+                    "{} rows in {} files in {:.1} s",
+                    summary.total_rows,
+                    summary.files.len(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { db, demo, addr } => demo::serve(db, demo, addr).await,
+        Command::Bench(command) => bench::run(command).await,
+    }
 }

@@ -1,0 +1,83 @@
+//! `fidelis serve`: with `--demo`, a demo database is generated and imported on first start into a SQLite
+//! file of the working directory, then reused.
+
+use crate::import::today;
+use anyhow::{Context, Result, bail};
+use fidelis_domain::Entity;
+use fidelis_server::Application;
+use fidelis_store::Store;
+use fidelis_store::import::{ImportOptions, import_file};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The demo database, in the working directory.
+pub const DEMO_DB_FILE: &str = "fidelis-demo.db";
+/// Size of the demo data set: big enough to look real, small enough to be ready in seconds.
+const DEMO_CUSTOMERS: u32 = 5_000;
+const DEMO_MONTHS: u32 = 24;
+const DEMO_SEED: u64 = 42;
+
+pub async fn serve(db: Option<String>, demo: bool, addr: SocketAddr) -> Result<ExitCode> {
+    let url = match (db, demo) {
+        (Some(url), _) => url,
+        (None, true) => {
+            let path = PathBuf::from(DEMO_DB_FILE);
+            if !path.exists() {
+                build_demo_database(&path).await?;
+            }
+            format!("sqlite://{}", path.display())
+        }
+        (None, false) => bail!("give --db URL (or FIDELIS_DB), or --demo for the demo database"),
+    };
+    let store = Store::open(&url).await?;
+    let app = Application::build(addr, store).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = app.local_addr()?;
+    println!("Fidelis is serving {} on http://{local}/", fidelis_store::redact(&url));
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates the demo data set and imports it into `path`, atomically: the data goes into a side file
+/// renamed into place only when complete, so an interrupted first start leaves no half database.
+pub async fn build_demo_database(path: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let work = std::env::temp_dir().join(format!("fidelis-demo-{}", std::process::id()));
+    let config = fidelis_synth::SynthConfig {
+        customers: DEMO_CUSTOMERS,
+        months: DEMO_MONTHS,
+        seed: DEMO_SEED,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).context("demo end date")?,
+    };
+    println!("Creating the demo database {} ({DEMO_CUSTOMERS} customers × {DEMO_MONTHS} months)…", path.display());
+    fidelis_synth::generate(&config, &work).with_context(|| format!("generating demo data into {}", work.display()))?;
+    let partial = path.with_extension("db.partial");
+    remove_sqlite_files(&partial);
+    let store = Store::open(&format!("sqlite://{}", partial.display())).await?;
+    for entity in Entity::ALL {
+        let file = work.join(format!("{}.csv", entity.name()));
+        if !file.exists() {
+            continue;
+        }
+        let mut options = ImportOptions::new(entity, today());
+        options.rejects_path = Some(work.join(format!("{}.rejects.csv", entity.name())));
+        let summary = import_file(&store, &file, &options, &|_| {}).await?;
+        if summary.rejected > 0 {
+            bail!("the demo data set has {} rejected {} rows (see {})", summary.rejected, entity, work.display());
+        }
+    }
+    store.close().await;
+    std::fs::rename(&partial, path).with_context(|| format!("moving the demo database to {}", path.display()))?;
+    remove_sqlite_files(&partial);
+    let _ = std::fs::remove_dir_all(&work);
+    println!("Demo database ready in {:.1} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn remove_sqlite_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
+}

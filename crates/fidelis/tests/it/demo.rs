@@ -1,0 +1,67 @@
+//! `fidelis serve --demo` on a fresh directory: builds the demo database, serves it, reuses it next time.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve --demo` and waits for its "serving" line; returns the server and what it printed before.
+fn start(cwd: &std::path::Path, port: u16) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fidelis"))
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
+        .current_dir(cwd)
+        .env_remove("FIDELIS_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fidelis serve --demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("read stdout");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("is serving") {
+            return (server, printed);
+        }
+        assert!(Instant::now() < deadline, "the demo did not start: {printed}");
+    }
+    panic!("fidelis exited before serving: {printed}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn demo_builds_serves_and_is_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (server, printed) = start(dir.path(), port);
+    assert!(printed.contains("Creating the demo database"), "{printed}");
+    assert!(dir.path().join("fidelis-demo.db").exists());
+    let base = format!("http://127.0.0.1:{port}");
+    let home = reqwest::blocking::get(format!("{base}/")).unwrap().text().unwrap();
+    assert!(home.contains("<th scope=\"row\">customers</th><td>5000</td>"), "{home}");
+    let customer: serde_json::Value =
+        reqwest::blocking::get(format!("{base}/api/v1/customers/C000001")).unwrap().json().unwrap();
+    assert_eq!(customer["id"], "C000001");
+    assert!(customer["last_name"].is_string());
+    drop(server);
+
+    let port = free_port();
+    let (_server, printed) = start(dir.path(), port);
+    assert!(!printed.contains("Creating"), "the demo database is reused: {printed}");
+    let status = reqwest::blocking::get(format!("http://127.0.0.1:{port}/api/v1/customers/C000001")).unwrap().status();
+    assert_eq!(status, 200);
+}
