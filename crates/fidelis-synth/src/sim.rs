@@ -123,12 +123,18 @@ impl<'w> Sim<'w> {
             2 => [0.08, 0.32, 0.35, 0.25],
             _ => [0.03, 0.17, 0.35, 0.45],
         };
-        [
+        const PLANS: [usize; 4] = [
             p::MOBILE_5GB,
             p::MOBILE_50GB,
             p::MOBILE_150GB,
             p::MOBILE_UNLIMITED,
-        ][weighted(&mut self.rng, &weights)]
+        ];
+        // A contract signed long ago can only be on a plan that existed then.
+        let mut k = weighted(&mut self.rng, &weights);
+        while k > 0 && !self.launched(PLANS[k], day) {
+            k -= 1;
+        }
+        PLANS[k]
     }
 
     fn internet_product_for(&mut self, day: Day) -> usize {
@@ -608,13 +614,17 @@ impl<'w> Sim<'w> {
         }
         // Customers who have decided to leave ask about termination terms: the call centre hears them.
         let n = poisson(&mut self.rng, CHURN.extra_contacts_while_leaving);
-        for _ in 0..n {
+        let mut days: Vec<Day> = (0..n)
+            .map(|_| between(&mut self.rng, i64::from(from), i64::from(to)) as Day)
+            .collect();
+        // In date order, so that nothing follows an accepted retention offer.
+        days.sort_unstable();
+        for day in days {
             if self.decision.is_none() {
                 break;
             }
             let channel =
                 [ch::CALL_CENTRE, ch::STORE, ch::WEB][weighted(&mut self.rng, &[0.7, 0.2, 0.1])];
-            let day = between(&mut self.rng, i64::from(from), i64::from(to)) as Day;
             let (op, outcome) = if chance(&mut self.rng, 0.6) {
                 (Op::Information, "termination_terms_given")
             } else {
@@ -622,13 +632,19 @@ impl<'w> Sim<'w> {
             };
             self.interaction_at(day, channel, true, op, outcome);
             if channel != ch::WEB && self.c.solvent && chance(&mut self.rng, 0.35) {
-                self.retention_offer(day, channel);
+                // The offer is made at the end of the same conversation.
+                let at = self
+                    .interactions
+                    .last()
+                    .map_or(i64::from(day) * DAY, |i| i.time + i64::from(i.duration));
+                self.retention_offer(at, channel);
             }
         }
     }
 
     /// The agent spots the departure risk and offers 20 % off for a new 12-month commitment.
-    fn retention_offer(&mut self, day: Day, channel: u8) {
+    fn retention_offer(&mut self, at: Ts, channel: u8) {
+        let day = at.div_euclid(DAY) as Day;
         let fee = self.contracts[self.main].fee;
         let accept = chance(&mut self.rng, if fee >= 1999 { 0.2 } else { 0.08 });
         let outcome = if accept {
@@ -636,7 +652,12 @@ impl<'w> Sim<'w> {
         } else {
             "retention_offer_declined"
         };
-        self.interaction_at(day, channel, true, Op::Retention, outcome);
+        // Same conversation, same agent.
+        let agent = self.interactions.last().and_then(|i| i.agent);
+        self.interaction_ts(at, channel, true, Op::Retention, outcome);
+        if let Some(last) = self.interactions.last_mut() {
+            last.agent = agent;
+        }
         if !accept {
             return;
         }

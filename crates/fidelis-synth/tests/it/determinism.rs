@@ -87,3 +87,37 @@ fn unwritable_directory_names_the_path() {
         other => panic!("expected an IO error, got {other:?}"),
     }
 }
+
+#[test]
+fn extreme_configs_generate_consistent_files() {
+    let cases = [
+        (40, 240, (2200, 12, 31)),
+        (40, 1, (2000, 1, 1)),
+        (40, 13, (2024, 2, 29)),
+        (40, 7, (2031, 3, 2)),
+    ];
+    for (customers, months, (y, m, d)) in cases {
+        let dir = scratch(&format!("extreme-{months}-{y}"));
+        let end = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let cfg = fidelis_synth::SynthConfig {
+            customers,
+            months,
+            seed: 3,
+            end,
+        };
+        let summary = match generate(&cfg, &dir) {
+            Ok(s) => s,
+            Err(e) => panic!("{cfg:?}: {e}"),
+        };
+        assert_eq!(summary.rows(Entity::Customers), u64::from(customers));
+        let last = end.format("%Y-%m-%d").to_string();
+        for e in [Entity::Transactions, Entity::Interactions] {
+            for t in crate::read(&dir, e).column("time") {
+                assert!(t[..10] <= *last, "{cfg:?}: {} at {t}", e.name());
+            }
+        }
+        for b in crate::read(&dir, Entity::Customers).column("birth_date") {
+            assert!(b > "1900-01-01", "{b}");
+        }
+    }
+}

@@ -449,3 +449,30 @@ fn names_look_french_and_texts_get_quoted() {
     );
     assert!(customers.column("solvent").contains(&"false"));
 }
+
+#[test]
+fn nothing_is_sold_before_its_launch() {
+    let set = small();
+    let products = read(&set.dir, Entity::Products);
+    let launch: std::collections::HashMap<&str, &str> = products
+        .column("id")
+        .into_iter()
+        .zip(products.column("launch_date"))
+        .collect();
+    let checks = [
+        (Entity::Transactions, "time"),
+        (Entity::Contracts, "start_date"),
+    ];
+    for (entity, col) in checks {
+        let t = read(&set.dir, entity);
+        let (p, d) = (t.col("product_id"), t.col(col));
+        for r in &t.rows {
+            let launched = launch.get(r[p].as_str()).copied().unwrap_or("9999");
+            assert!(
+                r[d][..10] >= *launched,
+                "{} {r:?} before launch {launched}",
+                entity.name()
+            );
+        }
+    }
+}
