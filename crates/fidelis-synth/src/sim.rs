@@ -4,6 +4,8 @@
 //! Everything a customer does is drawn from that customer's own random stream, in a fixed order, so
 //! the result depends only on (seed, customer index) and the shared [`World`].
 
+mod churn;
+
 use crate::calendar::{Day, SECONDS_PER_DAY, Ts, add_months, age_on, calendar_month, month_start};
 use crate::catalog::{PRODUCTS, ProductKind, ch, p};
 use crate::names::{CITIES, STREETS};
@@ -13,8 +15,6 @@ use crate::random::{
 use crate::story::{CAMPAIGN, CHURN, COMPLEX_PURCHASE_RATE, COMPLEX_VIA_ADVISER};
 use crate::world::World;
 use rand::Rng;
-
-mod churn;
 
 use crate::profile::{Profile, jitter, profile};
 use crate::records::{
@@ -91,6 +91,7 @@ impl<'w> Sim<'w> {
         sim.transactions.sort_by_key(|t| t.time);
         sim.interactions.sort_by_key(|i| i.time);
         sim.surveys.sort_by_key(|s| s.day);
+        sim.life_events.sort_by_key(|e| e.day);
         sim
     }
 
@@ -1103,25 +1104,14 @@ impl<'w> Sim<'w> {
 
     fn usage_in(&mut self, m: i32, month_from: Day, from: Day, to: Day) {
         // Seasonality per calendar month: summer roaming and data, December messages.
+        #[rustfmt::skip]
         const SEASON: [[f64; 12]; 6] = [
-            [
-                1.0, 1.0, 1.02, 1.0, 1.0, 0.98, 0.9, 0.85, 1.0, 1.02, 1.03, 1.1,
-            ],
-            [
-                1.0, 1.0, 1.02, 1.0, 1.0, 0.98, 0.9, 0.85, 1.0, 1.02, 1.03, 1.12,
-            ],
-            [
-                1.15, 1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 0.95, 1.0, 1.0, 1.0, 1.25,
-            ],
-            [
-                1.0, 0.98, 1.0, 1.0, 1.02, 1.05, 1.15, 1.2, 1.0, 1.0, 1.0, 1.08,
-            ],
-            [
-                1.05, 1.0, 1.0, 1.0, 1.0, 0.95, 0.9, 0.9, 1.05, 1.0, 1.0, 1.05,
-            ],
-            [
-                0.95, 0.95, 1.0, 1.0, 1.05, 1.1, 1.3, 1.35, 1.0, 1.0, 0.95, 1.05,
-            ],
+            [1.0, 1.0, 1.02, 1.0, 1.0, 0.98, 0.9, 0.85, 1.0, 1.02, 1.03, 1.1],
+            [1.0, 1.0, 1.02, 1.0, 1.0, 0.98, 0.9, 0.85, 1.0, 1.02, 1.03, 1.12],
+            [1.15, 1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 0.95, 1.0, 1.0, 1.0, 1.25],
+            [1.0, 0.98, 1.0, 1.0, 1.02, 1.05, 1.15, 1.2, 1.0, 1.0, 1.0, 1.08],
+            [1.05, 1.0, 1.0, 1.0, 1.0, 0.95, 0.9, 0.9, 1.05, 1.0, 1.0, 1.05],
+            [0.95, 0.95, 1.0, 1.0, 1.05, 1.1, 1.3, 1.35, 1.0, 1.0, 0.95, 1.05],
         ];
         let w = self.world.window;
         let cal = calendar_month(w.start_month + m) as usize - 1;

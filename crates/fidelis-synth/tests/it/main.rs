@@ -24,10 +24,11 @@ pub(crate) fn config(customers: u32, months: u32, seed: u64) -> SynthConfig {
     }
 }
 
+/// A fresh directory under cargo's scratch space; fixed names, so reruns replace rather than pile up.
 pub(crate) fn scratch(name: &str) -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("synth-{name}-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("synth-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&dir);
     dir
 }
 
