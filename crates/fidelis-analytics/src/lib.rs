@@ -11,10 +11,13 @@
 #![warn(missing_docs)]
 
 pub mod btyd;
+pub mod calendar;
 pub mod clv;
 pub mod error;
 pub(crate) mod optimize;
+pub mod pnl;
 pub mod special;
+pub mod value;
 
 pub use btyd::RepeatPurchaseModel;
 pub use btyd::bgnbd::{BgNbdFit, BgNbdParams, fit_bgnbd};
@@ -28,3 +31,7 @@ pub use btyd::summary::{
 pub use clv::{ClvOptions, contractual_clv, non_contractual_clv};
 pub use error::{FitError, FitWarning};
 pub use optimize::FitDiagnostics;
+pub use pnl::{History, Pnl, PnlOptions, PnlReport, customer_pnl, rollup_by_segment};
+pub use value::{
+    CustomerValue, CutOff, PurchaseModel, Strategy, ValueAssessment, ValueOptions, assess_value,
+};

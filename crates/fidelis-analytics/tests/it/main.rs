@@ -6,6 +6,8 @@ mod cdnow;
 mod clv;
 mod gamma_gamma;
 mod pareto_nbd;
+mod pnl;
 mod recovery;
 mod sbg;
 mod summary;
+mod value;
