@@ -12,6 +12,7 @@
 
 pub mod btyd;
 pub mod calendar;
+pub mod churn;
 pub mod clv;
 pub mod error;
 pub(crate) mod optimize;

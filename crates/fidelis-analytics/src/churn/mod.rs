@@ -1,0 +1,57 @@
+//! Departure (churn) prediction: features from customer histories, labels, models, metrics, reasons.
+//!
+//! Everything is pure: functions take data and a snapshot day (`as_of`) and return values.
+//! The flow of `fidelis train churn`: [`FeatureFactory`] turns each [`CustomerHistory`] into a row of
+//! named variables as of a snapshot day (censoring the future itself); [`build_training_set`] pairs
+//! rows at several snapshot days with departure labels from the following horizon; [`fit_gbdt`]
+//! (and the [`fit_logistic`] baseline) learn; [`evaluate`] reports AUC, PR-AUC, lift, calibration;
+//! [`reduce_features`] finds the smallest sufficient variable set; [`explain`] turns TreeSHAP
+//! contributions into sentences through the catalogue's reason templates. [`evaluate_table`] is the
+//! generic mode for an outside table.
+
+mod binning;
+pub mod calendar;
+pub mod error;
+pub mod explain;
+pub mod features;
+pub mod gbdt;
+pub mod history;
+pub mod labels;
+pub mod logistic;
+pub mod matrix;
+pub mod metrics;
+pub mod reduction;
+pub mod shap;
+pub mod tabular;
+pub mod train;
+pub mod tree;
+
+pub use calendar::{Day, Month, Timestamp};
+pub use error::ChurnError;
+pub use explain::{Explainer, Explanation, Reason, explain};
+pub use features::{FeatureConfig, FeatureFactory, FeatureSpec, Unit};
+pub use gbdt::{GbdtModel, GbdtParams, fit_gbdt, sigmoid};
+pub use history::{
+    Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
+    ContractStatus, CustomerHistory, Direction, InteractionRow, LifeEventKind, LifeEventRow,
+    Operation, Profile, SurveyKind, SurveyRow, TransactionKind, TransactionRow, UsageMetric,
+    UsageRow,
+};
+pub use labels::{
+    CancellationRule, LabelConfig, SnapshotRow, TrainingSet, build_training_set, departed_within,
+    is_customer_at,
+};
+pub use logistic::{LogisticModel, LogisticParams, fit_logistic};
+pub use matrix::FeatureMatrix;
+pub use metrics::{
+    CalibrationBin, Evaluation, Lift, brier_score, calibration_table, evaluate, lift_at, log_loss,
+    pr_auc, roc_auc,
+};
+pub use reduction::{FeatureReduction, ReductionStep, reduce_features};
+pub use shap::{ShapValues, expected_raw_score, shap_values};
+pub use tabular::{
+    ColumnEncoding, CvOptions, CvReport, EncodedTable, TableOptions, cross_validate, encode_table,
+    evaluate_table, stratified_folds,
+};
+pub use train::{ChurnTraining, TrainOptions, train_churn};
+pub use tree::{Node, Tree};
