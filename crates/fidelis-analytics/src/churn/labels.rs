@@ -1,12 +1,16 @@
 //! Departure labels and training snapshots: features at day t from what was known before t, the
 //! label from what happened in (t, t + horizon].
 //!
+//! Time is in days and "at t" means the start of day t, while an event dated day d happens during d.
+//! Features therefore see days before t, and the label window (t, t + h] is the h days t … t + h − 1:
+//! nothing falls between the two, nothing is in both.
+//!
 //! A customer is in a snapshot at day t when they were a customer then: acquired before t, with a
 //! contract running at t (if they ever had one), and — when an inactivity period P is configured —
 //! some activity in the P days before t. They departed within the horizon when a contract running
-//! at t was cancelled on a day in (t, t + h] (or, by [`CancellationRule::AllContracts`], every one
-//! of them stopped by t + h with at least one cancelled in the window), or when a run of P days
-//! without activity completed within the window. Activity is a purchase, a contact started by the
+//! at t was cancelled on a day of the window (or, by [`CancellationRule::AllContracts`], every
+//! one of them stopped by the window's last day with at least one cancelled in the window), or
+//! when a run of P days without activity completed within the window. Activity is a purchase, a contact started by the
 //! customer, a complaint, a survey answer, or a month with usage (dated to the month's last day).
 
 use serde::{Deserialize, Serialize};
@@ -138,8 +142,9 @@ pub fn departed_within(history: &CustomerHistory, day: Day, config: &LabelConfig
 }
 
 fn departed(h: &CustomerHistory, day: Day, config: &LabelConfig, activity: &[i32]) -> bool {
-    let end = day.0 + config.horizon_days;
-    let in_window = |d: Day| d.0 > day.0 && d.0 <= end;
+    // Last day of the window.
+    let end = day.0 + config.horizon_days - 1;
+    let in_window = |d: Day| d.0 >= day.0 && d.0 <= end;
     let running: Vec<&ContractRow> = h.contracts.iter().filter(|c| running_at(c, day)).collect();
     let cancelled_in_window = |c: &&ContractRow| {
         c.status == ContractStatus::Cancelled && c.cancelled_on.is_some_and(in_window)
@@ -195,7 +200,8 @@ pub struct TrainingSet {
 
 /// Builds training rows: for each snapshot day (in the order given) and each customer of the
 /// snapshot (in order), the factory's features as of that day and the departure label of the
-/// following horizon. Every label window must end by `data_end`, the last day the data covers;
+/// following horizon. Every label window must end by `data_end`, the last day the data covers
+/// (t + h − 1 ≤ `data_end`);
 /// otherwise departures would go unseen and the labels would lie.
 pub fn build_training_set(
     factory: &FeatureFactory,
@@ -211,7 +217,7 @@ pub fn build_training_set(
         });
     }
     for &t in snapshots {
-        let window_end = t.plus(config.horizon_days);
+        let window_end = t.plus(config.horizon_days - 1);
         if window_end > data_end {
             return Err(ChurnError::CensoredLabels {
                 snapshot: t.iso(),

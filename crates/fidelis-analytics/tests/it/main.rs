@@ -3,6 +3,7 @@
 mod bad_input;
 mod bgnbd;
 mod cdnow;
+mod churn;
 mod clv;
 mod gamma_gamma;
 mod pareto_nbd;
