@@ -6,6 +6,7 @@ pub mod import;
 mod migrate;
 mod read;
 mod store;
+pub mod value;
 
 pub use error::{ImportError, StoreError};
 pub use migrate::latest_version;

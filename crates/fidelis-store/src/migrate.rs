@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "initial schema",
-    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "initial schema",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "customer value snapshots",
+        sqlite: include_str!("../migrations/sqlite/0002_value.sql"),
+        postgres: include_str!("../migrations/postgres/0002_value.sql"),
+    },
+];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
