@@ -120,6 +120,10 @@ pub fn parse_value(field: &Field, text: &str, currency: Currency) -> Result<Valu
         }
         FieldKind::Bool => Value::Bool(parse::parse_bool(text)?),
         FieldKind::Enum(choices) => {
+            // Most files carry the canonical value: match it before normalising.
+            if let Some(c) = choices.iter().find(|c| c.value == text) {
+                return Ok(Value::Text(c.value.to_owned()));
+            }
             let n = parse::normalise_name(text);
             let found = choices.iter().find(|c| {
                 parse::normalise_name(c.value) == n
@@ -216,10 +220,8 @@ pub fn check_row(spec: &EntitySpec, values: &[Value], today: NaiveDate) -> Resul
                 return problem("resolved_at", "a resolution on or after the opening");
             }
         }
-        Entity::Campaigns => {
-            if !not_before("end_date", "start_date") {
-                return problem("end_date", "an end date on or after the start date");
-            }
+        Entity::Campaigns if !not_before("end_date", "start_date") => {
+            return problem("end_date", "an end date on or after the start date");
         }
         Entity::Surveys => {
             let score = get("score").as_int().unwrap_or(0);

@@ -41,7 +41,10 @@ pub enum ImportError {
     )]
     AllOrNothing { path: PathBuf, rejected: u64 },
     #[error("{path}: the database refused the batch, nothing was imported: {source}")]
-    Database { path: PathBuf, source: sqlx::Error },
+    Database {
+        path: PathBuf,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -36,6 +36,8 @@ pub(crate) use with_pool;
 /// The customer database.
 pub struct Store {
     pub(crate) backend: Backend,
+    /// The database file of a file-backed SQLite store (the bulk import writes it directly).
+    pub(crate) sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -62,7 +64,9 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
             // An in-memory database lives in one connection; a file is shared by a small pool.
-            let max = if url.contains(":memory:") { 1 } else { 4 };
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let max = if in_memory { 1 } else { 4 };
+            let sqlite_file = (!in_memory).then(|| options.get_filename().to_owned());
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .connect_with(options)
@@ -73,6 +77,7 @@ impl Store {
                 })?;
             Ok(Store {
                 backend: Backend::Sqlite(pool),
+                sqlite_file,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad_url(e.to_string()))?;
@@ -87,6 +92,7 @@ impl Store {
                 })?;
             Ok(Store {
                 backend: Backend::Postgres(pool),
+                sqlite_file: None,
             })
         } else {
             Err(bad_url(

@@ -44,8 +44,15 @@ struct ImportBench {
 
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
-        BenchCommand::Import { rows, dir, seed, json } => {
-            let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("fidelis-bench-{}", std::process::id())));
+        BenchCommand::Import {
+            rows,
+            dir,
+            seed,
+            json,
+        } => {
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("fidelis-bench-{}", std::process::id()))
+            });
             std::fs::create_dir_all(&dir)?;
             let result = bench_import(rows, &dir, seed).await?;
             if json {
@@ -96,21 +103,40 @@ async fn bench_import(rows: u64, dir: &Path, seed: u64) -> Result<ImportBench> {
     let db_path = dir.join("bench.db");
     remove_db(&db_path);
     let store = Store::open(&format!("sqlite://{}", db_path.display())).await?;
-    for entity in [Entity::Channels, Entity::Stores, Entity::Products, Entity::Customers] {
+    for entity in [
+        Entity::Channels,
+        Entity::Stores,
+        Entity::Products,
+        Entity::Customers,
+    ] {
         let file = data.join(format!("{}.csv", entity.name()));
         import_file(&store, &file, &ImportOptions::new(entity, today()), &|_| {}).await?;
     }
     let started = Instant::now();
-    let summary = import_file(&store, &transactions, &ImportOptions::new(Entity::Transactions, today()), &|_| {}).await?;
+    let summary = import_file(
+        &store,
+        &transactions,
+        &ImportOptions::new(Entity::Transactions, today()),
+        &|_| {},
+    )
+    .await?;
     let fidelis_seconds = started.elapsed().as_secs_f64();
     store.close().await;
     if summary.rejected > 0 || summary.inserted != rows {
-        bail!("the benchmark import rejected {} rows and inserted {}", summary.rejected, summary.inserted);
+        bail!(
+            "the benchmark import rejected {} rows and inserted {}",
+            summary.rejected,
+            summary.inserted
+        );
     }
 
     let bare = dir.join("bare.db");
     remove_db(&bare);
-    let header = std::fs::read_to_string(&transactions)?.lines().next().unwrap_or_default().to_owned();
+    let header = std::fs::read_to_string(&transactions)?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let columns: Vec<String> = header.split(',').map(|c| format!("\"{c}\"")).collect();
     let script = format!(
         "CREATE TABLE transactions ({});\n.mode csv\n.import --skip 1 {} transactions\n",
@@ -124,14 +150,24 @@ async fn bench_import(rows: u64, dir: &Path, seed: u64) -> Result<ImportBench> {
         .stdout(Stdio::null())
         .spawn()
         .context("running sqlite3 (install the sqlite3 package)")?;
-    child.stdin.take().context("sqlite3 stdin")?.write_all(script.as_bytes())?;
+    child
+        .stdin
+        .take()
+        .context("sqlite3 stdin")?
+        .write_all(script.as_bytes())?;
     let status = child.wait()?;
     let sqlite3_seconds = started.elapsed().as_secs_f64();
     if !status.success() {
         bail!("sqlite3 .import failed: {status}");
     }
-    let version = std::process::Command::new("sqlite3").arg("--version").output()?;
-    let sqlite3_version = String::from_utf8_lossy(&version.stdout).split_whitespace().next().unwrap_or("").to_owned();
+    let version = std::process::Command::new("sqlite3")
+        .arg("--version")
+        .output()?;
+    let sqlite3_version = String::from_utf8_lossy(&version.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_owned();
     remove_db(&db_path);
     remove_db(&bare);
     let fidelis_rows_per_second = rows as f64 / fidelis_seconds;

@@ -31,9 +31,14 @@ pub async fn serve(db: Option<String>, demo: bool, addr: SocketAddr) -> Result<E
         (None, false) => bail!("give --db URL (or FIDELIS_DB), or --demo for the demo database"),
     };
     let store = Store::open(&url).await?;
-    let app = Application::build(addr, store).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let app = Application::build(addr, store)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let local = app.local_addr()?;
-    println!("Fidelis is serving {} on http://{local}/", fidelis_store::redact(&url));
+    println!(
+        "Fidelis is serving {} on http://{local}/",
+        fidelis_store::redact(&url)
+    );
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -49,8 +54,12 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
         seed: DEMO_SEED,
         end: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).context("demo end date")?,
     };
-    println!("Creating the demo database {} ({DEMO_CUSTOMERS} customers × {DEMO_MONTHS} months)…", path.display());
-    fidelis_synth::generate(&config, &work).with_context(|| format!("generating demo data into {}", work.display()))?;
+    println!(
+        "Creating the demo database {} ({DEMO_CUSTOMERS} customers × {DEMO_MONTHS} months)…",
+        path.display()
+    );
+    fidelis_synth::generate(&config, &work)
+        .with_context(|| format!("generating demo data into {}", work.display()))?;
     let partial = path.with_extension("db.partial");
     remove_sqlite_files(&partial);
     let store = Store::open(&format!("sqlite://{}", partial.display())).await?;
@@ -63,14 +72,23 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
         options.rejects_path = Some(work.join(format!("{}.rejects.csv", entity.name())));
         let summary = import_file(&store, &file, &options, &|_| {}).await?;
         if summary.rejected > 0 {
-            bail!("the demo data set has {} rejected {} rows (see {})", summary.rejected, entity, work.display());
+            bail!(
+                "the demo data set has {} rejected {} rows (see {})",
+                summary.rejected,
+                entity,
+                work.display()
+            );
         }
     }
     store.close().await;
-    std::fs::rename(&partial, path).with_context(|| format!("moving the demo database to {}", path.display()))?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("moving the demo database to {}", path.display()))?;
     remove_sqlite_files(&partial);
     let _ = std::fs::remove_dir_all(&work);
-    println!("Demo database ready in {:.1} s.", started.elapsed().as_secs_f64());
+    println!(
+        "Demo database ready in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

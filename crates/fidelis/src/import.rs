@@ -40,7 +40,11 @@ pub struct ImportArgs {
 pub async fn run(args: ImportArgs) -> Result<ExitCode> {
     let Some(entity) = Entity::parse(&args.entity) else {
         let names: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
-        bail!("unknown entity {:?}: expected one of {}", args.entity, names.join(", "));
+        bail!(
+            "unknown entity {:?}: expected one of {}",
+            args.entity,
+            names.join(", ")
+        );
     };
     let mut options = ImportOptions::new(entity, today());
     options.format = match args.format.as_deref() {
@@ -53,7 +57,9 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
         let Some((column, field)) = m.split_once('=') else {
             bail!("--map {m:?}: expected COLUMN=FIELD");
         };
-        options.mappings.push((column.trim().to_owned(), field.trim().to_owned()));
+        options
+            .mappings
+            .push((column.trim().to_owned(), field.trim().to_owned()));
     }
     options.rejects_path = args.rejects;
     options.all_or_nothing = args.all_or_nothing;
@@ -80,17 +86,26 @@ pub async fn run_dir(db: &str, dir: &Path, json: bool) -> Result<ExitCode> {
     }
     store.close().await;
     if summaries.is_empty() {
-        bail!("{}: no entity file (customers.csv, transactions.csv…) found", dir.display());
+        bail!(
+            "{}: no entity file (customers.csv, transactions.csv…) found",
+            dir.display()
+        );
     }
     Ok(exit_code(&summaries))
 }
 
-pub async fn import_with_progress(store: &Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary> {
+pub async fn import_with_progress(
+    store: &Store,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportSummary> {
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>14} [{bar:40}] {bytes}/{total_bytes} {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>14} [{bar:40}] {bytes}/{total_bytes} {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message(options.entity.name());
     let on_progress = |p: Progress| {
@@ -115,12 +130,19 @@ fn report(summary: &ImportSummary, json: bool) -> Result<()> {
         summary.updated,
         summary.unchanged,
         summary.rejected,
-        if summary.committed { "" } else { " — nothing written (--all-or-nothing)" },
+        if summary.committed {
+            ""
+        } else {
+            " — nothing written (--all-or-nothing)"
+        },
         summary.file,
         summary.encoding
     );
     for r in summary.first_rejects.iter().take(5) {
-        println!("  line {}: {} = {:?}: {}", r.line, r.field, r.value, r.reason);
+        println!(
+            "  line {}: {} = {:?}: {}",
+            r.line, r.field, r.value, r.reason
+        );
     }
     if let Some(file) = &summary.rejects_file {
         println!("  rejected rows are listed in {file}");
@@ -129,7 +151,11 @@ fn report(summary: &ImportSummary, json: bool) -> Result<()> {
 }
 
 fn exit_code(summaries: &[ImportSummary]) -> ExitCode {
-    if summaries.iter().all(|s| s.rejected == 0) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_REJECTED) }
+    if summaries.iter().all(|s| s.rejected == 0) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_REJECTED)
+    }
 }
 
 /// Today's date in UTC: the only place the import reads the clock.

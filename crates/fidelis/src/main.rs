@@ -11,8 +11,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
-#[command(name = "fidelis", version, about = "Fidelis: an analytical and operational CRM engine")]
+#[command(
+    name = "fidelis",
+    version,
+    about = "Fidelis: an analytical and operational CRM engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -72,12 +79,16 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,fidelis=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,fidelis=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -107,8 +118,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import(args) => import::run(args).await,
         Command::ImportDir { db, dir, json } => import::run_dir(&db, &dir, json).await,
-        Command::Generate { customers, months, seed, end, out, json } => {
-            let config = fidelis_synth::SynthConfig { customers, months, seed, end };
+        Command::Generate {
+            customers,
+            months,
+            seed,
+            end,
+            out,
+            json,
+        } => {
+            let config = fidelis_synth::SynthConfig {
+                customers,
+                months,
+                seed,
+                end,
+            };
             let started = std::time::Instant::now();
             let summary = fidelis_synth::generate(&config, &out)
                 .with_context(|| format!("generating into {}", out.display()))?;

@@ -8,9 +8,18 @@ async fn home_page_counts_rows_per_entity() {
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
-    assert!(html.contains("<th scope=\"row\">customers</th><td>2</td>"), "{html}");
-    assert!(html.contains("<th scope=\"row\">consents</th><td>1</td>"), "{html}");
-    assert!(html.contains("<th scope=\"row\">transactions</th><td>0</td>"), "{html}");
+    assert!(
+        html.contains("<th scope=\"row\">customers</th><td>2</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">consents</th><td>1</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">transactions</th><td>0</td>"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

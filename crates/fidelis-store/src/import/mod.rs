@@ -7,6 +7,7 @@
 mod rejects;
 mod rows;
 mod source;
+mod sqlite_writer;
 mod write;
 
 pub use rejects::Reject;
@@ -105,7 +106,7 @@ pub struct ImportSummary {
 }
 
 /// What the reader thread sends the writer.
-enum Message {
+pub(crate) enum Message {
     Rows {
         rows: Vec<CheckedRow>,
         rejects: Vec<Reject>,
@@ -130,12 +131,29 @@ pub async fn import_file(
     })?;
     let bytes_total = bytes.len() as u64;
     let spec = options.entity.spec();
-    let refs = Arc::new(load_references(store, spec).await?);
     let format = options.format.unwrap_or_else(|| Format::from_path(path));
     let plan = UpsertPlan::new(spec, store.backend_kind());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Message>(4);
+
+    // A file-backed SQLite store is written by a writer that first takes the database's write lock, so
+    // the references loaded next cannot change (or vanish) before the import commits.
+    let writer = match &store.sqlite_file {
+        Some(file) => Writer::Sqlite(
+            sqlite_writer::SqliteWriter::start(
+                file.clone(),
+                plan,
+                rx,
+                path.to_owned(),
+                options.clone(),
+                bytes_total,
+            )
+            .await?,
+        ),
+        None => Writer::Sqlx(plan, rx),
+    };
+    let refs = Arc::new(load_references(store, spec).await?);
 
     // The reader thread: decoding, parsing and checking, sent in chunks.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(4);
     let reader = {
         let path = path.to_owned();
         let options = options.clone();
@@ -143,88 +161,129 @@ pub async fn import_file(
         std::thread::spawn(move || read_rows(bytes, &path, &options, format, &refs, &tx))
     };
 
-    let database_error = |source: sqlx::Error| ImportError::Database {
-        path: path.to_owned(),
-        source,
+    let written = match writer {
+        Writer::Sqlite(writer) => writer.finish(progress).await,
+        Writer::Sqlx(plan, rx) => {
+            write_with_sqlx(store, &plan, rx, path, options, bytes_total, progress).await
+        }
     };
-    let mut summary = ImportSummary {
+    // The reader stops on its own once the writer has dropped the receiving end.
+    let encoding = reader.join().unwrap_or("utf-8");
+    let written = written?;
+    let rejected = written
+        .rejects
+        .iter()
+        .map(|r| r.line)
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    let (inserted, updated) = if written.committed {
+        let inserted = (written.after - written.before).max(0) as u64;
+        (inserted, written.affected.saturating_sub(inserted))
+    } else {
+        (0, 0)
+    };
+    Ok(ImportSummary {
         entity: options.entity,
         file: path.display().to_string(),
         format,
-        encoding: "utf-8",
-        read: 0,
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
-        rejected: 0,
-        committed: false,
-        rejects_file: None,
-        first_rejects: Vec::new(),
-    };
-    let mut all_rejects: Vec<Reject> = Vec::new();
-    let mut failure: Option<ImportError> = None;
+        encoding,
+        read: written.read,
+        inserted,
+        updated,
+        unchanged: if written.committed {
+            written.read - rejected - inserted - updated
+        } else {
+            0
+        },
+        rejected,
+        committed: written.committed,
+        rejects_file: written.rejects_file.map(|p| p.display().to_string()),
+        first_rejects: written.rejects.into_iter().take(20).collect(),
+    })
+}
 
+/// Who writes the checked rows.
+enum Writer {
+    Sqlite(sqlite_writer::SqliteWriter),
+    Sqlx(UpsertPlan, tokio::sync::mpsc::Receiver<Message>),
+}
+
+/// What a writer did: rows read and written, table sizes around the batch, the rejects and whether the
+/// transaction was committed.
+pub(crate) struct Written {
+    pub read: u64,
+    pub affected: u64,
+    pub before: i64,
+    pub after: i64,
+    pub rejects: Vec<Reject>,
+    pub committed: bool,
+    pub rejects_file: Option<PathBuf>,
+}
+
+/// Writes the rejects file (or removes a stale one) and says whether the batch may be committed.
+pub(crate) fn settle_rejects(
+    path: &Path,
+    options: &ImportOptions,
+    rejects: &[Reject],
+) -> Result<(Option<PathBuf>, bool), ImportError> {
+    let rejects_path = options
+        .rejects_path
+        .clone()
+        .unwrap_or_else(|| default_rejects_path(path));
+    if rejects.is_empty() {
+        // A rejects file left by an earlier run of the same file would now be misleading.
+        if options.rejects_path.is_none() && rejects_path.exists() {
+            let _ = std::fs::remove_file(&rejects_path);
+        }
+        return Ok((None, true));
+    }
+    rejects::write_rejects(&rejects_path, rejects).map_err(|source| ImportError::WriteRejects {
+        path: rejects_path.clone(),
+        source,
+    })?;
+    Ok((Some(rejects_path), !options.all_or_nothing))
+}
+
+/// The writer for PostgreSQL (and in-memory SQLite): multi-row upserts through sqlx in one transaction.
+async fn write_with_sqlx(
+    store: &Store,
+    plan: &UpsertPlan,
+    mut rx: tokio::sync::mpsc::Receiver<Message>,
+    path: &Path,
+    options: &ImportOptions,
+    bytes_total: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Written, ImportError> {
+    let database_error = |source: sqlx::Error| ImportError::Database {
+        path: path.to_owned(),
+        source: Box::new(source),
+    };
     with_pool!(store, pool => {
         let mut db = pool.begin().await.map_err(database_error)?;
         let before = db.count_rows(plan.table).await.map_err(database_error)?;
-        let mut affected = 0u64;
+        let (mut read, mut affected, mut rejects) = (0u64, 0u64, Vec::new());
         while let Some(message) = rx.recv().await {
             match message {
-                Message::Rows { rows, rejects, read, bytes_done } => {
-                    summary.read += read;
-                    all_rejects.extend(rejects);
+                Message::Rows { rows, rejects: found, read: n, bytes_done } => {
+                    read += n;
+                    rejects.extend(found);
                     if !rows.is_empty() {
-                        match db.upsert(&plan, rows).await {
-                            Ok(n) => affected += n,
-                            Err(e) => {
-                                failure = Some(database_error(e));
-                                break;
-                            }
-                        }
+                        // On error the transaction is dropped, which rolls it back.
+                        affected += db.upsert(plan, rows).await.map_err(database_error)?;
                     }
-                    progress(Progress { bytes_done, bytes_total, rows_read: summary.read });
+                    progress(Progress { bytes_done, bytes_total, rows_read: read });
                 }
-                Message::Failed(e) => {
-                    failure = Some(e);
-                    break;
-                }
+                Message::Failed(e) => return Err(e),
             }
-        }
-        // Stop the reader before deciding: dropping the receiver ends its sends.
-        drop(rx);
-        let encoding = reader.join().unwrap_or("utf-8");
-        summary.encoding = encoding;
-        if let Some(e) = failure {
-            // Dropping the transaction rolls it back.
-            return Err(e);
         }
         let after = db.count_rows(plan.table).await.map_err(database_error)?;
-        summary.inserted = (after - before).max(0) as u64;
-        summary.updated = affected.saturating_sub(summary.inserted);
-        summary.rejected = all_rejects.iter().map(|r| r.line).collect::<std::collections::HashSet<_>>().len() as u64;
-        summary.unchanged = summary.read - summary.rejected - summary.inserted - summary.updated;
-
-        let rejects_path = options.rejects_path.clone().unwrap_or_else(|| default_rejects_path(path));
-        if all_rejects.is_empty() {
-            // A rejects file left by an earlier run of the same file would now be misleading.
-            if options.rejects_path.is_none() && rejects_path.exists() {
-                let _ = std::fs::remove_file(&rejects_path);
-            }
+        let (rejects_file, commit) = settle_rejects(path, options, &rejects)?;
+        if commit {
+            db.commit().await.map_err(database_error)?;
         } else {
-            rejects::write_rejects(&rejects_path, &all_rejects)
-                .map_err(|source| ImportError::WriteRejects { path: rejects_path.clone(), source })?;
-            summary.rejects_file = Some(rejects_path.display().to_string());
-        }
-        summary.first_rejects = all_rejects.into_iter().take(20).collect();
-        if options.all_or_nothing && summary.rejected > 0 {
             db.rollback().await.map_err(database_error)?;
-            summary.inserted = 0;
-            summary.updated = 0;
-            return Ok(summary);
         }
-        db.commit().await.map_err(database_error)?;
-        summary.committed = true;
-        Ok(summary)
+        Ok(Written { read, affected, before, after, rejects, committed: commit, rejects_file })
     })
 }
 

@@ -39,8 +39,9 @@ fn sql_type(kind: FieldKind) -> SqlType {
 
 /// The statement pieces for upserting rows of one entity.
 pub(crate) struct UpsertPlan {
-    pub table: &'static str,
     types: Vec<SqlType>,
+    pub table: &'static str,
+    columns: usize,
     /// `INSERT INTO table (columns) `
     head: String,
     /// ` ON CONFLICT (key) DO UPDATE SET … WHERE …`
@@ -95,11 +96,25 @@ impl UpsertPlan {
         let rows_per_statement = (30_000 / columns.len()).clamp(1, 1000);
         UpsertPlan {
             table: spec.table,
+            columns: columns.len(),
             head: format!("INSERT INTO {} ({}) ", spec.table, columns.join(", ")),
             types,
             tail,
             rows_per_statement,
         }
+    }
+}
+
+impl UpsertPlan {
+    /// The one-row statement with `?1 … ?n` placeholders, for writers that bind row by row.
+    pub fn single_row_sql(&self) -> String {
+        let placeholders: Vec<String> = (1..=self.columns).map(|i| format!("?{i}")).collect();
+        format!(
+            "{}VALUES ({}){}",
+            self.head,
+            placeholders.join(", "),
+            self.tail
+        )
     }
 }
 

@@ -58,6 +58,8 @@ pub async fn postgres() -> TestDb {
 
 struct PgServer {
     port: u16,
+    /// Outlives this process on purpose: it stops the server once the tests are gone.
+    _watchdog: std::process::Child,
 }
 
 fn pg_server() -> &'static PgServer {
@@ -165,14 +167,17 @@ fn start_pg_server() -> PgServer {
         pid = std::process::id(),
         dir = dir.display()
     );
-    Command::new("sh")
+    let watchdog = Command::new("sh")
         .args(["-c", &script])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the PostgreSQL watchdog");
-    PgServer { port }
+    PgServer {
+        port,
+        _watchdog: watchdog,
+    }
 }
 
 fn free_port() -> u16 {

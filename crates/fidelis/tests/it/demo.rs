@@ -34,13 +34,20 @@ fn start(cwd: &std::path::Path, port: u16) -> (Server, String) {
         if line.contains("is serving") {
             return (server, printed);
         }
-        assert!(Instant::now() < deadline, "the demo did not start: {printed}");
+        assert!(
+            Instant::now() < deadline,
+            "the demo did not start: {printed}"
+        );
     }
     panic!("fidelis exited before serving: {printed}");
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -51,17 +58,32 @@ fn demo_builds_serves_and_is_reused() {
     assert!(printed.contains("Creating the demo database"), "{printed}");
     assert!(dir.path().join("fidelis-demo.db").exists());
     let base = format!("http://127.0.0.1:{port}");
-    let home = reqwest::blocking::get(format!("{base}/")).unwrap().text().unwrap();
-    assert!(home.contains("<th scope=\"row\">customers</th><td>5000</td>"), "{home}");
+    let home = reqwest::blocking::get(format!("{base}/"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        home.contains("<th scope=\"row\">customers</th><td>5000</td>"),
+        "{home}"
+    );
     let customer: serde_json::Value =
-        reqwest::blocking::get(format!("{base}/api/v1/customers/C000001")).unwrap().json().unwrap();
+        reqwest::blocking::get(format!("{base}/api/v1/customers/C000001"))
+            .unwrap()
+            .json()
+            .unwrap();
     assert_eq!(customer["id"], "C000001");
     assert!(customer["last_name"].is_string());
     drop(server);
 
     let port = free_port();
     let (_server, printed) = start(dir.path(), port);
-    assert!(!printed.contains("Creating"), "the demo database is reused: {printed}");
-    let status = reqwest::blocking::get(format!("http://127.0.0.1:{port}/api/v1/customers/C000001")).unwrap().status();
+    assert!(
+        !printed.contains("Creating"),
+        "the demo database is reused: {printed}"
+    );
+    let status =
+        reqwest::blocking::get(format!("http://127.0.0.1:{port}/api/v1/customers/C000001"))
+            .unwrap()
+            .status();
     assert_eq!(status, 200);
 }
