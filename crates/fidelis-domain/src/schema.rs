@@ -1134,6 +1134,48 @@ mod tests {
         }
     }
 
+    /// docs/data-format.md documents exactly the fields of each entity, in import order.
+    #[test]
+    fn the_format_document_matches_the_schema() {
+        let doc = include_str!("../../../docs/data-format.md");
+        let sections: Vec<&str> = doc.split("\n## ").skip(1).collect();
+        let names: Vec<&str> = sections
+            .iter()
+            .map(|s| s.lines().next().unwrap_or("").trim())
+            .collect();
+        let expected: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names, expected, "sections of docs/data-format.md");
+        for (section, entity) in sections.iter().zip(Entity::ALL) {
+            let mut documented: Vec<String> = section
+                .lines()
+                .filter(|l| {
+                    l.starts_with("| ") && !l.starts_with("| field") && !l.starts_with("|---")
+                })
+                .flat_map(|l| {
+                    l.split('|')
+                        .nth(1)
+                        .unwrap_or("")
+                        .split(',')
+                        .map(|f| f.trim().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|f| f != "attr.*")
+                .collect();
+            let mut fields: Vec<String> = entity
+                .spec()
+                .fields
+                .iter()
+                .map(|f| f.name.to_owned())
+                .collect();
+            documented.sort();
+            fields.sort();
+            assert_eq!(
+                documented, fields,
+                "fields of {entity} in docs/data-format.md"
+            );
+        }
+    }
+
     #[test]
     fn french_entity_names() {
         assert_eq!(Entity::parse("Clients"), Some(Entity::Customers));
