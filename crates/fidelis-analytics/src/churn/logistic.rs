@@ -29,7 +29,7 @@ impl Default for LogisticParams {
         LogisticParams {
             l2: 1.0,
             max_iterations: 500,
-            tolerance: 1e-7,
+            tolerance: 1e-6,
         }
     }
 }
@@ -126,26 +126,38 @@ pub fn fit_logistic(
     }
 
     // Parameters: weights then the intercept. Objective: mean log-loss + λ/(2n) ‖w‖².
+    // With u = w / scale, a row's score is b + Σ_j u_j (x_j − mean_j) over its finite values.
     let lambda = params.l2 / n as f64;
+    let width = p.max(1);
+    let values = x.values();
     let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
-        let (w, b) = (&theta[..p], theta[p]);
-        let values = x.values();
-        let width = p.max(1);
+        let b = theta[p];
+        let u: Vec<f64> = (0..p).map(|j| theta[j] / scales[j]).collect();
         let partials: Vec<(f64, Vec<f64>)> = values
             .par_chunks(BLOCK * width)
             .zip(y.par_chunks(BLOCK))
             .map(|(rows, labels)| {
                 let mut g = vec![0.0; p + 1];
                 let mut loss = 0.0;
-                for (row, &label) in rows.chunks_exact(width).zip(labels) {
-                    let z = b + dot_standardised(row, &means, &scales, w);
+                for (r, &label) in labels.iter().enumerate() {
+                    let row = &rows[r * width..r * width + p];
+                    let mut z = b;
+                    for j in 0..p {
+                        let v = row[j];
+                        if v.is_finite() {
+                            z += u[j] * (f64::from(v) - means[j]);
+                        }
+                    }
                     let m = if label { -z } else { z };
                     loss += m.max(0.0) + (-m.abs()).exp().ln_1p();
-                    let r = sigmoid(z) - f64::from(u8::from(label));
-                    for (j, &v) in row.iter().enumerate() {
-                        g[j] += r * standardised(v, means[j], scales[j]);
+                    let residual = sigmoid(z) - f64::from(u8::from(label));
+                    for j in 0..p {
+                        let v = row[j];
+                        if v.is_finite() {
+                            g[j] += residual * (f64::from(v) - means[j]);
+                        }
                     }
-                    g[p] += r;
+                    g[p] += residual;
                 }
                 (loss, g)
             })
@@ -159,13 +171,12 @@ pub fn fit_logistic(
             }
         }
         let inv = 1.0 / n as f64;
-        for (j, g) in grad.iter_mut().enumerate() {
-            *g *= inv;
-            if j < p {
-                *g += lambda * theta[j];
-            }
+        for j in 0..p {
+            // Back from the raw-column sums to the standardised weights.
+            grad[j] = grad[j] * inv / scales[j] + lambda * theta[j];
         }
-        loss * inv + 0.5 * lambda * w.iter().map(|v| v * v).sum::<f64>()
+        grad[p] *= inv;
+        loss * inv + 0.5 * lambda * theta[..p].iter().map(|v| v * v).sum::<f64>()
     };
     let mut theta = vec![0.0; p + 1];
     let positives = y.iter().filter(|&&v| v).count() as f64;

@@ -18,8 +18,8 @@ pub struct TrainOptions {
     /// GBDT parameters. With `early_stopping_rounds` set, the validation customers also decide
     /// when to stop (their metrics are then slightly optimistic).
     pub gbdt: GbdtParams,
-    /// Baseline parameters.
-    pub logistic: LogisticParams,
+    /// Baseline parameters; `None` skips the baseline.
+    pub logistic: Option<LogisticParams>,
     /// Share of customers held out for validation, in (0, 1). All snapshot rows of a customer fall
     /// on the same side, so a customer's later snapshot cannot vouch for an earlier one.
     pub validation_share: f64,
@@ -33,7 +33,7 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             gbdt: GbdtParams::default(),
-            logistic: LogisticParams::default(),
+            logistic: Some(LogisticParams::default()),
             validation_share: 0.25,
             seed: 0,
             reduction_tolerance: Some(0.005),
@@ -46,12 +46,12 @@ impl Default for TrainOptions {
 pub struct ChurnTraining {
     /// The GBDT, trained on the training customers.
     pub model: GbdtModel,
-    /// The baseline, on the same rows.
-    pub baseline: LogisticModel,
+    /// The baseline, on the same rows (unless skipped).
+    pub baseline: Option<LogisticModel>,
     /// GBDT metrics on the validation customers.
     pub validation: Evaluation,
-    /// Baseline metrics on the validation customers.
-    pub baseline_validation: Evaluation,
+    /// Baseline metrics on the validation customers (unless skipped).
+    pub baseline_validation: Option<Evaluation>,
     /// (feature, total gain), most important first.
     pub importance: Vec<(String, f64)>,
     /// The variable reduction, when asked for.
@@ -105,9 +105,15 @@ pub fn train_churn(set: &TrainingSet, options: &TrainOptions) -> Result<ChurnTra
         &options.gbdt,
         early.then_some((&vx, vy.as_slice())),
     )?;
-    let baseline = fit_logistic(&tx, &ty, &options.logistic)?;
     let validation = evaluate(&model.predict(&vx)?, &vy)?;
-    let baseline_validation = evaluate(&baseline.predict(&vx)?, &vy)?;
+    let (baseline, baseline_validation) = match &options.logistic {
+        Some(params) => {
+            let baseline = fit_logistic(&tx, &ty, params)?;
+            let evaluation = evaluate(&baseline.predict(&vx)?, &vy)?;
+            (Some(baseline), Some(evaluation))
+        }
+        None => (None, None),
+    };
     let reduction = match options.reduction_tolerance {
         Some(tolerance) => Some(reduce_features(
             (&tx, &ty),

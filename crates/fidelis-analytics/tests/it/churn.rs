@@ -129,11 +129,11 @@ fn simulate(n: usize, seed: u64, story: Story) -> Vec<CustomerHistory> {
                     break;
                 }
                 let mut factor = 1.0;
-                if let (Some(d), Some(c)) = (decision, cancel) {
-                    if end > d {
-                        let progress = f64::from(end.0 - d.0) / f64::from((c.0 - d.0).max(1));
-                        factor = 1.0 - 0.65 * progress.min(1.0);
-                    }
+                if let (Some(d), Some(c)) = (decision, cancel)
+                    && end > d
+                {
+                    let progress = f64::from(end.0 - d.0) / f64::from((c.0 - d.0).max(1));
+                    factor = 1.0 - 0.65 * progress.min(1.0);
                 }
                 if drifts && end > drift_start {
                     factor *= 1.0 - 0.4 * (f64::from(end.0 - drift_start.0) / 240.0).min(1.0);
@@ -346,7 +346,8 @@ fn the_model_finds_the_planted_usage_drop_and_complaints() {
         ..TrainOptions::default()
     };
     let training = train_churn(&set, &options).unwrap();
-    let (gbdt, logistic) = (training.validation.auc, training.baseline_validation.auc);
+    let gbdt = training.validation.auc;
+    let logistic = training.baseline_validation.as_ref().unwrap().auc;
     eprintln!(
         "planted signal: GBDT AUC {gbdt:.4}, logistic {logistic:.4}, top decile lift {:.2}",
         training.validation.top_decile.lift
@@ -541,6 +542,7 @@ fn a_signal_planted_only_after_the_snapshot_is_not_learned() {
     let histories = simulate(1200, 5, late);
     let options = TrainOptions {
         gbdt: quick_params(),
+        logistic: None,
         reduction_tolerance: None,
         ..TrainOptions::default()
     };
@@ -697,6 +699,7 @@ fn variable_reduction_finds_a_small_set_within_tolerance() {
             rounds: 40,
             ..GbdtParams::default()
         },
+        logistic: None,
         ..TrainOptions::default()
     };
     let training = train_churn(&set, &options).unwrap();
