@@ -9,7 +9,10 @@ fn import_reports_and_exit_status() {
     let db = "sqlite://crm.db";
     let o = fidelis(cwd, &["init", "--db", db]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains(&format!("ready (schema version {})", fidelis_store::latest_version())));
+    assert!(stdout(&o).contains(&format!(
+        "ready (schema version {})",
+        fidelis_store::latest_version()
+    )));
 
     std::fs::write(cwd.join("canaux.csv"), "Identifiant;Nom;Type;Coût contact\nWEB;Site web;internet;0,20\nCC;Centre;centre d'appels;4,00\n").unwrap();
     let o = fidelis(
