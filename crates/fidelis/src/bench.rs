@@ -1,6 +1,7 @@
 //! `fidelis bench`: the speed measurements recorded in BENCHMARKS.md, each beside its peer run in the
 //! same process.
 
+use crate::demo::remove_sqlite_files;
 use crate::import::today;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -28,6 +29,9 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// BG/NBD, Pareto/NBD and Gamma-Gamma fits on simulated customers and a transaction summary,
+    /// beside lifetimes 0.11.3 and pandas.
+    Btyd(crate::bench_btyd::BtydArgs),
 }
 
 #[derive(Serialize)]
@@ -44,6 +48,7 @@ struct ImportBench {
 
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
+        BenchCommand::Btyd(args) => crate::bench_btyd::run(args),
         BenchCommand::Import {
             rows,
             dir,
@@ -101,7 +106,7 @@ async fn bench_import(rows: u64, dir: &Path, seed: u64) -> Result<ImportBench> {
     let file_bytes = head_lines(&data.join("transactions.csv"), &transactions, rows)?;
 
     let db_path = dir.join("bench.db");
-    remove_db(&db_path);
+    remove_sqlite_files(&db_path);
     let store = Store::open(&format!("sqlite://{}", db_path.display())).await?;
     for entity in [
         Entity::Channels,
@@ -131,7 +136,7 @@ async fn bench_import(rows: u64, dir: &Path, seed: u64) -> Result<ImportBench> {
     }
 
     let bare = dir.join("bare.db");
-    remove_db(&bare);
+    remove_sqlite_files(&bare);
     let header = std::fs::read_to_string(&transactions)?
         .lines()
         .next()
@@ -168,8 +173,8 @@ async fn bench_import(rows: u64, dir: &Path, seed: u64) -> Result<ImportBench> {
         .next()
         .unwrap_or("")
         .to_owned();
-    remove_db(&db_path);
-    remove_db(&bare);
+    remove_sqlite_files(&db_path);
+    remove_sqlite_files(&bare);
     let fidelis_rows_per_second = rows as f64 / fidelis_seconds;
     let sqlite3_rows_per_second = rows as f64 / sqlite3_seconds;
     Ok(ImportBench {
@@ -196,12 +201,4 @@ fn head_lines(from: &Path, to: &Path, rows: u64) -> Result<u64> {
     }
     writer.flush()?;
     Ok(bytes)
-}
-
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
-    }
 }

@@ -92,7 +92,8 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn remove_sqlite_files(db: &Path) {
+/// Removes a SQLite database file with its WAL and shared-memory files.
+pub fn remove_sqlite_files(db: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_owned();
         name.push(suffix);
