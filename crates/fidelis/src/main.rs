@@ -1,8 +1,11 @@
 //! The `fidelis` binary: parses the command line, starts logging and runs the subcommand.
 
 mod bench;
+mod bench_btyd;
+mod clv;
 mod demo;
 mod import;
+mod value;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -74,6 +77,14 @@ enum Command {
     /// Measure the speed goals of BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Value every customer as of a date (P&L, lifetime value, value matrix) and store the snapshot.
+    Refresh(value::RefreshArgs),
+    /// Report the value matrix of a refresh, or a customer's trajectory across refreshes.
+    #[command(subcommand)]
+    Value(value::ValueCommand),
+    /// Fit BTYD models to a summary file, or summarise a transaction log (any data, no database).
+    #[command(subcommand)]
+    Clv(clv::ClvCommand),
 }
 
 fn main() -> ExitCode {
@@ -152,5 +163,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve { db, demo, addr } => demo::serve(db, demo, addr).await,
         Command::Bench(command) => bench::run(command).await,
+        Command::Refresh(args) => value::refresh(args).await,
+        Command::Value(command) => value::run(command).await,
+        Command::Clv(command) => clv::run(command),
     }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod value;
 
 use std::path::Path;
 use std::process::{Command, Output};
