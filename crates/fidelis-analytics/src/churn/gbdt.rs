@@ -9,7 +9,7 @@
 //! minus what we don't need): about 500 lines here, fully tested.
 //!
 //! # Algorithm
-//! - Columns are binned once into ≤ 255 value bins plus a missing bin ([`super::binning`]).
+//! - Columns are binned once into ≤ 255 value bins plus a missing bin (`binning.rs`).
 //! - Trees grow leaf-wise (best-first): the leaf whose best split reduces the loss most is split
 //!   next, up to `max_leaves` leaves and `max_depth` levels, each child keeping `min_data_in_leaf`
 //!   rows and `min_hessian_in_leaf` hessian. Split gain and leaf values are the second-order

@@ -1,5 +1,5 @@
-//! The logistic-regression baseline: standardised features, missing values at the mean, an L2
-//! penalty, fitted by L-BFGS. Deterministic (no randomness; fixed-order parallel sums).
+//! The logistic-regression baseline: standardised features (clipped at ±5 σ), missing values at
+//! the mean, an L2 penalty, fitted by L-BFGS. Deterministic (no randomness; fixed-order parallel sums).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,9 @@ use super::matrix::FeatureMatrix;
 
 /// Rows per parallel block of the gradient; fixed, so sums never depend on the thread count.
 const BLOCK: usize = 4096;
+/// Standardised values are clipped to ±this many standard deviations: a few extreme values (a
+/// 10× rise, a 50-σ usage jump) would otherwise dominate the fit and slow L-BFGS tenfold.
+const CLIP: f64 = 5.0;
 
 /// Fitting parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +23,9 @@ pub struct LogisticParams {
     pub l2: f64,
     /// Iterations of L-BFGS, at most.
     pub max_iterations: usize,
-    /// Stop when the largest gradient component of the mean loss falls below this.
+    /// Stop when the largest gradient component of the mean loss falls below this. The defaults
+    /// (1e-4, 100 iterations) are scikit-learn's: with a few hundred correlated features the loss
+    /// then creeps down a flat valley for hundreds more iterations without changing the ranking.
     pub tolerance: f64,
 }
 
@@ -28,8 +33,8 @@ impl Default for LogisticParams {
     fn default() -> Self {
         LogisticParams {
             l2: 1.0,
-            max_iterations: 500,
-            tolerance: 1e-6,
+            max_iterations: 100,
+            tolerance: 1e-4,
         }
     }
 }
@@ -69,7 +74,7 @@ impl LogisticModel {
 #[inline]
 fn standardised(x: f32, mean: f64, scale: f64) -> f64 {
     if x.is_finite() {
-        (f64::from(x) - mean) / scale
+        ((f64::from(x) - mean) / scale).clamp(-CLIP, CLIP)
     } else {
         0.0
     }
@@ -126,36 +131,37 @@ pub fn fit_logistic(
     }
 
     // Parameters: weights then the intercept. Objective: mean log-loss + λ/(2n) ‖w‖².
-    // With u = w / scale, a row's score is b + Σ_j u_j (x_j − mean_j) over its finite values.
     let lambda = params.l2 / n as f64;
     let width = p.max(1);
     let values = x.values();
+    let inverse_scales: Vec<f64> = scales.iter().map(|s| 1.0 / s).collect();
     let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
-        let b = theta[p];
-        let u: Vec<f64> = (0..p).map(|j| theta[j] / scales[j]).collect();
+        let (w, b) = (&theta[..p], theta[p]);
         let partials: Vec<(f64, Vec<f64>)> = values
             .par_chunks(BLOCK * width)
             .zip(y.par_chunks(BLOCK))
             .map(|(rows, labels)| {
                 let mut g = vec![0.0; p + 1];
+                let mut standard = vec![0.0; p];
                 let mut loss = 0.0;
                 for (r, &label) in labels.iter().enumerate() {
                     let row = &rows[r * width..r * width + p];
                     let mut z = b;
                     for j in 0..p {
                         let v = row[j];
-                        if v.is_finite() {
-                            z += u[j] * (f64::from(v) - means[j]);
-                        }
+                        let s = if v.is_finite() {
+                            ((f64::from(v) - means[j]) * inverse_scales[j]).clamp(-CLIP, CLIP)
+                        } else {
+                            0.0
+                        };
+                        standard[j] = s;
+                        z += w[j] * s;
                     }
                     let m = if label { -z } else { z };
                     loss += m.max(0.0) + (-m.abs()).exp().ln_1p();
                     let residual = sigmoid(z) - f64::from(u8::from(label));
                     for j in 0..p {
-                        let v = row[j];
-                        if v.is_finite() {
-                            g[j] += residual * (f64::from(v) - means[j]);
-                        }
+                        g[j] += residual * standard[j];
                     }
                     g[p] += residual;
                 }
@@ -171,12 +177,13 @@ pub fn fit_logistic(
             }
         }
         let inv = 1.0 / n as f64;
-        for j in 0..p {
-            // Back from the raw-column sums to the standardised weights.
-            grad[j] = grad[j] * inv / scales[j] + lambda * theta[j];
+        for (j, g) in grad.iter_mut().enumerate() {
+            *g *= inv;
+            if j < p {
+                *g += lambda * theta[j];
+            }
         }
-        grad[p] *= inv;
-        loss * inv + 0.5 * lambda * theta[..p].iter().map(|v| v * v).sum::<f64>()
+        loss * inv + 0.5 * lambda * w.iter().map(|v| v * v).sum::<f64>()
     };
     let mut theta = vec![0.0; p + 1];
     let positives = y.iter().filter(|&&v| v).count() as f64;

@@ -1,13 +1,20 @@
 //! Departure (churn) prediction: features from customer histories, labels, models, metrics, reasons.
 //!
-//! Everything is pure: functions take data and a snapshot day (`as_of`) and return values.
-//! The flow of `fidelis train churn`: [`FeatureFactory`] turns each [`CustomerHistory`] into a row of
-//! named variables as of a snapshot day (censoring the future itself); [`build_training_set`] pairs
-//! rows at several snapshot days with departure labels from the following horizon; [`fit_gbdt`]
-//! (and the [`fit_logistic`] baseline) learn; [`evaluate`] reports AUC, PR-AUC, lift, calibration;
-//! [`reduce_features`] finds the smallest sufficient variable set; [`explain`] turns TreeSHAP
-//! contributions into sentences through the catalogue's reason templates. [`evaluate_table`] is the
-//! generic mode for an outside table.
+//! Everything is pure: functions take data and a snapshot day (`as_of`) and return values; nothing
+//! reads the clock or does IO. Times are [`Day`]s, [`Month`]s and [`Timestamp`]s (plain numbers).
+//!
+//! - **Features**: [`FeatureFactory`] turns a [`CustomerHistory`] into a row of ~290 named variables
+//!   as of a day, censoring the future itself; its catalogue ([`FeatureSpec`]) gives each a
+//!   description and a reason template.
+//! - **Training** (`fidelis train churn`): [`build_training_set`] pairs rows at several snapshot
+//!   days with departure labels ([`LabelConfig`]) from the following horizon; [`train_churn`] splits
+//!   by customer, fits [`fit_gbdt`] and the [`fit_logistic`] baseline, [`evaluate`]s both and runs
+//!   [`reduce_features`].
+//! - **Scoring** (`fidelis score churn`): [`GbdtModel::predict`] on [`FeatureFactory::compute`];
+//!   [`Explainer`] turns TreeSHAP contributions into sentences ("calls down 62 % vs 6-month
+//!   baseline").
+//! - **Outside tables** (`fidelis churn evaluate --table`): [`evaluate_table`] encodes text
+//!   columns and cross-validates.
 
 mod binning;
 pub mod calendar;

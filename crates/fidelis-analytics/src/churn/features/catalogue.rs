@@ -62,7 +62,7 @@ impl FeatureSpec {
     }
 
     /// The reason template filled with `value`: "calls down 62 % vs 6-month baseline".
-    /// A missing value reads "<description>: no data".
+    /// A missing value reads "`description`: no data".
     pub fn reason_text(&self, value: f32) -> String {
         render_reason(&self.reason, &self.description, self.unit, value)
     }

@@ -3,7 +3,7 @@
 use crate::churn::calendar::{Day, Month, Timestamp};
 use crate::churn::history::{
     ComplaintRow, ConsentRow, ContractRow, ContractStatus, CustomerHistory, InteractionRow,
-    LifeEventRow, Profile, SurveyRow, TransactionRow, UsageMetric,
+    LifeEventRow, Profile, SurveyRow, TransactionRow,
 };
 
 /// Months of usage kept, newest first: enough for a 12-month window and the same month a year ago.
@@ -18,7 +18,7 @@ pub(crate) struct Censored {
     pub cut: Timestamp,
     /// The profile, without an acquisition date that lies in the future.
     pub profile: Profile,
-    /// Usage per metric ([`UsageMetric::ALL`] order) and complete month, newest first: index 0 is
+    /// Usage per metric ([`crate::churn::UsageMetric::ALL`] order) and complete month, newest first: index 0 is
     /// the month before the one containing `as_of`. NaN where no row exists.
     pub usage: [[f64; USAGE_MONTHS]; 6],
     /// Transactions before the cut.
@@ -76,11 +76,7 @@ impl Censored {
         for row in &history.usage {
             let age = last.0 - row.period.0;
             if (0..USAGE_MONTHS as i32).contains(&age) && row.value.is_finite() {
-                let metric = UsageMetric::ALL
-                    .iter()
-                    .position(|&m| m == row.metric)
-                    .unwrap_or(0);
-                self.usage[metric][age as usize] = row.value;
+                self.usage[row.metric as usize][age as usize] = row.value;
             }
         }
 

@@ -1,7 +1,7 @@
 //! The feature factory: one customer's history as of a date → a few hundred named variables.
 //!
 //! **No future leakage by construction.** Feature code never sees a [`CustomerHistory`]: it sees a
-//! [`Censored`] view, built by [`Censored::fill`], holding only what was known at the start of the
+//! `Censored` view, built by `Censored::fill`, holding only what was known at the start of the
 //! snapshot day `as_of`: events strictly before it, usage of complete months only, contracts as
 //! they stood (a cancellation dated on or after `as_of` is undone), complaints without the answers
 //! and resolutions that came later, consents whose current state was recorded before `as_of`.

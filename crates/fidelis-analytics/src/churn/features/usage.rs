@@ -12,6 +12,19 @@ use crate::churn::history::UsageMetric;
 /// Relative changes are capped here (+1000 %), and growth from nothing is reported at the cap.
 const MAX_CHANGE: f64 = 10.0;
 
+/// How an amount of the metric reads: "38 calls", "2 048 MB of mobile data".
+fn amount_label(metric: UsageMetric) -> &'static str {
+    match metric {
+        UsageMetric::Calls => "calls",
+        UsageMetric::Minutes => "minutes of calls",
+        UsageMetric::Sms => "SMS",
+        UsageMetric::DataMb => "MB of mobile data",
+        UsageMetric::Logins => "logins",
+        UsageMetric::ZoneChanges => "zone changes",
+    }
+}
+
+/// How the metric reads as a subject: "mobile data down 40 %".
 fn label(metric: UsageMetric) -> &'static str {
     match metric {
         UsageMetric::Calls => "calls",
@@ -147,6 +160,7 @@ pub(super) fn usage_features<S: Sink>(s: &mut S, v: &Censored) {
 fn metric_features<S: Sink>(s: &mut S, metric: UsageMetric, x: &[f64]) -> MetricTrend {
     let m = metric.name();
     let l = label(metric);
+    let amount = amount_label(metric);
     let last = x[0];
     let mean_3m = mean(&x[0..3]);
     let mean_6m = mean(&x[0..6]);
@@ -160,7 +174,7 @@ fn metric_features<S: Sink>(s: &mut S, metric: UsageMetric, x: &[f64]) -> Metric
             format!("{m}_last_month"),
             Unit::Level,
             format!("{l} in the last complete month"),
-            format!("{{value}} {l} last month"),
+            format!("{{value}} {amount} last month"),
         )
     });
     for (value, months) in [(mean_3m, 3), (mean_6m, 6), (mean_12m, 12)] {
@@ -169,7 +183,7 @@ fn metric_features<S: Sink>(s: &mut S, metric: UsageMetric, x: &[f64]) -> Metric
                 format!("{m}_mean_{months}m"),
                 Unit::Level,
                 format!("mean monthly {l} over the last {months} complete months"),
-                format!("{{value}} {l} a month over the last {months} months"),
+                format!("{{value}} {amount} a month over the last {months} months"),
             )
         });
     }
