@@ -3,8 +3,9 @@
 //! transaction, with the reads of the value report and of a customer's trajectory.
 
 use std::collections::HashMap;
+use std::path::Path;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use fidelis_analytics::pnl::{
     Campaign, CampaignMemberRow, Channel, ComplaintRow, ContractRow, CustomerRow, History,
     InteractionRow, Pnl, Product, ProductKind, TransactionKind, TransactionRow,
@@ -171,6 +172,115 @@ fn day(v: i64) -> i32 {
     v as i32
 }
 
+fn transactions_sql(kind: BackendKind) -> String {
+    format!(
+        "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor FROM transactions \
+         WHERE occurred_at < $1",
+        day_of_timestamp(kind, "occurred_at")
+    )
+}
+
+fn transaction(
+    customer: i64,
+    product: i64,
+    channel: Option<i64>,
+    day_number: i64,
+    kind: &str,
+    amount: i64,
+    cost: i64,
+) -> TransactionRow {
+    TransactionRow {
+        customer,
+        product,
+        channel,
+        day: day(day_number),
+        kind: if kind == "refund" {
+            TransactionKind::Refund
+        } else {
+            TransactionKind::Sale
+        },
+        amount,
+        cost,
+    }
+}
+
+fn interactions_sql(kind: BackendKind) -> String {
+    format!(
+        "SELECT customer_id, channel_id, {}, duration_seconds, cost_minor, campaign_id, direction, operation \
+         FROM interactions WHERE occurred_at < $1",
+        day_of_timestamp(kind, "occurred_at")
+    )
+}
+
+#[allow(clippy::too_many_arguments)] // one argument per column read
+fn interaction(
+    customer: i64,
+    channel: i64,
+    day_number: i64,
+    duration_seconds: i64,
+    cost: Option<i64>,
+    campaign: Option<i64>,
+    direction: &str,
+    operation: &str,
+) -> InteractionRow {
+    InteractionRow {
+        customer,
+        channel,
+        day: day(day_number),
+        duration_seconds,
+        cost,
+        campaign,
+        campaign_delivery: direction == "outbound" && operation == "campaign",
+    }
+}
+
+/// Transactions and interactions of a SQLite file through rusqlite: sqlx's per-row overhead makes
+/// the same queries about eight times slower on millions of rows (BENCHMARKS.md). A connection of its
+/// own, reading only; `before` is a timestamp in the text form sqlx writes.
+fn read_large_tables(
+    file: &Path,
+    before: &str,
+) -> Result<(Vec<TransactionRow>, Vec<InteractionRow>), StoreError> {
+    let read = || -> rusqlite::Result<(Vec<TransactionRow>, Vec<InteractionRow>)> {
+        let conn = rusqlite::Connection::open(file)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        let mut transactions = Vec::new();
+        let mut statement = conn.prepare(&transactions_sql(BackendKind::Sqlite))?;
+        let mut rows = statement.query([before])?;
+        while let Some(r) = rows.next()? {
+            transactions.push(transaction(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get_ref(4)?.as_str()?,
+                r.get(5)?,
+                r.get(6)?,
+            ));
+        }
+        let mut interactions = Vec::new();
+        let mut statement = conn.prepare(&interactions_sql(BackendKind::Sqlite))?;
+        let mut rows = statement.query([before])?;
+        while let Some(r) = rows.next()? {
+            interactions.push(interaction(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get_ref(6)?.as_str()?,
+                r.get_ref(7)?.as_str()?,
+            ));
+        }
+        Ok((transactions, interactions))
+    };
+    read().map_err(|source| StoreError::Sqlite {
+        path: file.to_owned(),
+        source,
+    })
+}
+
 /// The columns written per snapshot row, in order.
 const SNAPSHOT_COLUMNS: &str = "run_id, customer_id, sales_minor, refunds_minor, contract_fees_minor, revenue_minor, \
     product_cost_minor, gross_margin_minor, interaction_cost_minor, complaint_cost_minor, compensation_minor, \
@@ -218,7 +328,9 @@ impl Store {
         let ts = |c: &str| day_of_timestamp(kind, c);
         let date = |c: &str| day_of_date(kind, c);
 
-        with_pool!(self, pool => {
+        // A SQLite file's two large tables are read through rusqlite (below).
+        let fast_file = self.sqlite_file.clone();
+        let mut inputs = with_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, status FROM customers WHERE acquisition_date IS NULL OR acquisition_date <= $1 ORDER BY id",
             )
@@ -248,25 +360,14 @@ impl Store {
                 h.campaigns.push(Campaign { id: r.try_get(0)?, channel: r.try_get(1)?, cost_per_contact: r.try_get(2)? });
             }
 
-            let sql = format!(
-                "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor FROM transactions \
-                 WHERE occurred_at < $1",
-                ts("occurred_at")
-            );
-            let mut stream = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before).fetch(pool);
-            while let Some(r) = stream.try_next().await? {
-                let kind: &str = r.try_get(4)?;
-                h.transactions.push(TransactionRow {
-                    customer: r.try_get(0)?,
-                    product: r.try_get(1)?,
-                    channel: r.try_get(2)?,
-                    day: day(r.try_get(3)?),
-                    kind: if kind == "refund" { TransactionKind::Refund } else { TransactionKind::Sale },
-                    amount: r.try_get(5)?,
-                    cost: r.try_get(6)?,
-                });
+            if fast_file.is_none() {
+                let mut stream = sqlx::query(sqlx::AssertSqlSafe(transactions_sql(kind))).bind(before).fetch(pool);
+                while let Some(r) = stream.try_next().await? {
+                    h.transactions.push(transaction(
+                        r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
+                    ));
+                }
             }
-            drop(stream);
 
             let sql = format!(
                 "SELECT customer_id, product_id, channel_id, {}, {}, {}, status, monthly_fee_minor FROM contracts \
@@ -291,26 +392,14 @@ impl Store {
                 });
             }
 
-            let sql = format!(
-                "SELECT customer_id, channel_id, {}, duration_seconds, cost_minor, campaign_id, direction, operation \
-                 FROM interactions WHERE occurred_at < $1",
-                ts("occurred_at")
-            );
-            let mut stream = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before).fetch(pool);
-            while let Some(r) = stream.try_next().await? {
-                let direction: &str = r.try_get(6)?;
-                let operation: &str = r.try_get(7)?;
-                h.interactions.push(InteractionRow {
-                    customer: r.try_get(0)?,
-                    channel: r.try_get(1)?,
-                    day: day(r.try_get(2)?),
-                    duration_seconds: r.try_get(3)?,
-                    cost: r.try_get(4)?,
-                    campaign: r.try_get(5)?,
-                    campaign_delivery: direction == "outbound" && operation == "campaign",
-                });
+            if fast_file.is_none() {
+                let mut stream = sqlx::query(sqlx::AssertSqlSafe(interactions_sql(kind))).bind(before).fetch(pool);
+                while let Some(r) = stream.try_next().await? {
+                    h.interactions.push(interaction(
+                        r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
+                    ));
+                }
             }
-            drop(stream);
 
             let sql = format!(
                 "SELECT customer_id, product_id, channel_id, {}, compensation_minor FROM complaints WHERE opened_at < $1",
@@ -347,8 +436,19 @@ impl Store {
             )
             .fetch_all(pool)
             .await?;
-            Ok(ValueInputs { history: h, currencies })
-        })
+            Ok::<_, StoreError>(ValueInputs { history: h, currencies })
+        })?;
+        if let Some(file) = fast_file {
+            let before = before.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+            let read = tokio::task::spawn_blocking(move || read_large_tables(&file, &before)).await;
+            let (transactions, interactions) = match read {
+                Ok(tables) => tables?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            inputs.history.transactions = transactions;
+            inputs.history.interactions = interactions;
+        }
+        Ok(inputs)
     }
 
     /// Stores a refresh: its run row, one snapshot per customer and the roll-ups, in one transaction.
