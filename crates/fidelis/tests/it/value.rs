@@ -44,7 +44,12 @@ fn fit(cwd: &Path, model: &str, file: &Path) -> Value {
 }
 
 /// Model, file, published parameters, published log-likelihood.
-type Published = (&'static str, &'static str, &'static [(&'static str, f64)], f64);
+type Published = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, f64)],
+    f64,
+);
 
 #[test]
 fn clv_fit_reproduces_the_published_cdnow_parameters() {
