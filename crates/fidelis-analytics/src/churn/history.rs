@@ -135,7 +135,9 @@ named_enum! {
     SurveyKind { Nps = "nps", Csat = "csat", Ces = "ces" }
 }
 
-/// The customer record's fields that features use.
+/// The customer record's fields that features use. Bands and solvency are taken as they are: the
+/// store keeps only their current values, so for old snapshots they may know a little of the
+/// future (an insolvency flagged since). Pass the values as they were when a history exists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     /// Date of birth.

@@ -101,3 +101,89 @@ impl Tree {
             .sum()
     }
 }
+
+/// Marks a child reference as a leaf (index into the leaf values) in [`Forest`].
+const LEAF: u32 = 1 << 31;
+/// Marks, in a [`FlatNode`]'s feature, that missing values go left.
+const NAN_LEFT: u32 = 1 << 31;
+
+/// A split in 16 bytes: what scoring needs and nothing else, so a whole ensemble stays in cache.
+#[derive(Debug, Clone, Copy)]
+struct FlatNode {
+    threshold: f32,
+    /// Column, with [`NAN_LEFT`] set when missing values go left.
+    feature: u32,
+    /// Children: node indices, or leaf indices with [`LEAF`] set.
+    left: u32,
+    right: u32,
+}
+
+/// Every tree of an ensemble flattened for fast scoring; scores exactly like walking the
+/// [`Tree`]s (same comparisons, same leaves, summed in the same order).
+#[derive(Debug, Clone)]
+pub(crate) struct Forest {
+    nodes: Vec<FlatNode>,
+    leaves: Vec<f64>,
+    /// Root of each tree: a node index, or a leaf index with [`LEAF`] set.
+    roots: Vec<u32>,
+}
+
+impl Forest {
+    /// Flattens `trees` (which must be valid: children after parents).
+    pub fn new(trees: &[Tree]) -> Forest {
+        let mut forest = Forest {
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+            roots: Vec::with_capacity(trees.len()),
+        };
+        for tree in trees {
+            let root = forest.add(tree, 0);
+            forest.roots.push(root);
+        }
+        forest
+    }
+
+    fn add(&mut self, tree: &Tree, node: usize) -> u32 {
+        let n = &tree.nodes[node];
+        if n.is_leaf() {
+            self.leaves.push(n.value);
+            return (self.leaves.len() - 1) as u32 | LEAF;
+        }
+        let at = self.nodes.len();
+        self.nodes.push(FlatNode {
+            threshold: n.threshold,
+            feature: n.feature | if n.nan_left { NAN_LEFT } else { 0 },
+            left: 0,
+            right: 0,
+        });
+        let left = self.add(tree, n.left as usize);
+        let right = self.add(tree, n.right as usize);
+        self.nodes[at].left = left;
+        self.nodes[at].right = right;
+        at as u32
+    }
+
+    /// Sum of the trees' outputs for a row, plus `base`.
+    #[inline]
+    pub fn score(&self, row: &[f32], base: f64) -> f64 {
+        let mut total = base;
+        for &root in &self.roots {
+            let mut at = root;
+            while at & LEAF == 0 {
+                let n = &self.nodes[at as usize];
+                let x = row
+                    .get((n.feature & !NAN_LEFT) as usize)
+                    .copied()
+                    .unwrap_or(f32::NAN);
+                let left = if x.is_finite() {
+                    x <= n.threshold
+                } else {
+                    n.feature & NAN_LEFT != 0
+                };
+                at = if left { n.left } else { n.right };
+            }
+            total += self.leaves[(at & !LEAF) as usize];
+        }
+        total
+    }
+}
