@@ -605,6 +605,10 @@ fn the_same_seed_gives_the_same_model_and_another_seed_another() {
         model.predict(&set.features).unwrap(),
         again.predict(&set.features).unwrap()
     );
+    // Batch scoring (flattened trees, parallel) equals row-by-row scoring bit for bit.
+    let batch = model.predict(&set.features).unwrap();
+    let single: Vec<f64> = set.features.rows().map(|r| model.predict_row(r)).collect();
+    assert_eq!(batch, single);
     // The baseline is deterministic too.
     let logistic = |_| {
         serde_json::to_string(
