@@ -174,7 +174,7 @@ fn day(v: i64) -> i32 {
 
 fn transactions_sql(kind: BackendKind) -> String {
     format!(
-        "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor FROM transactions \
+        "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor, currency FROM transactions \
          WHERE occurred_at < $1",
         day_of_timestamp(kind, "occurred_at")
     )
@@ -206,10 +206,17 @@ fn transaction(
 
 fn interactions_sql(kind: BackendKind) -> String {
     format!(
-        "SELECT customer_id, channel_id, {}, duration_seconds, cost_minor, campaign_id, direction, operation \
-         FROM interactions WHERE occurred_at < $1",
+        "SELECT customer_id, channel_id, {}, duration_seconds, cost_minor, campaign_id, direction, operation, \
+         currency FROM interactions WHERE occurred_at < $1",
         day_of_timestamp(kind, "occurred_at")
     )
+}
+
+/// Adds `currency` to the (few) currencies seen.
+fn note_currency(seen: &mut Vec<String>, currency: &str) {
+    if !seen.iter().any(|c| c == currency) {
+        seen.push(currency.to_owned());
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // one argument per column read
@@ -234,14 +241,15 @@ fn interaction(
     }
 }
 
+/// Transactions, interactions and the currencies they are in.
+type LargeTables = (Vec<TransactionRow>, Vec<InteractionRow>, Vec<String>);
+
 /// Transactions and interactions of a SQLite file through rusqlite: sqlx's per-row overhead makes
 /// the same queries about eight times slower on millions of rows (BENCHMARKS.md). A connection of its
 /// own, reading only; `before` is a timestamp in the text form sqlx writes.
-fn read_large_tables(
-    file: &Path,
-    before: &str,
-) -> Result<(Vec<TransactionRow>, Vec<InteractionRow>), StoreError> {
-    let read = || -> rusqlite::Result<(Vec<TransactionRow>, Vec<InteractionRow>)> {
+fn read_large_tables(file: &Path, before: &str) -> Result<LargeTables, StoreError> {
+    let read = || -> rusqlite::Result<LargeTables> {
+        let mut currencies = Vec::new();
         let conn = rusqlite::Connection::open(file)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         let mut transactions = Vec::new();
@@ -257,6 +265,7 @@ fn read_large_tables(
                 r.get(5)?,
                 r.get(6)?,
             ));
+            note_currency(&mut currencies, r.get_ref(7)?.as_str()?);
         }
         let mut interactions = Vec::new();
         let mut statement = conn.prepare(&interactions_sql(BackendKind::Sqlite))?;
@@ -272,8 +281,9 @@ fn read_large_tables(
                 r.get_ref(6)?.as_str()?,
                 r.get_ref(7)?.as_str()?,
             ));
+            note_currency(&mut currencies, r.get_ref(8)?.as_str()?);
         }
-        Ok((transactions, interactions))
+        Ok((transactions, interactions, currencies))
     };
     read().map_err(|source| StoreError::Sqlite {
         path: file.to_owned(),
@@ -325,11 +335,13 @@ impl Store {
             .map(|t| t.and_utc())
             .unwrap_or_default();
         let mut h = History::default();
+        let mut currencies: Vec<String> = Vec::new();
         let ts = |c: &str| day_of_timestamp(kind, c);
         let date = |c: &str| day_of_date(kind, c);
 
         // A SQLite file's two large tables are read through rusqlite (below).
         let fast_file = self.sqlite_file.clone();
+        let started = std::time::Instant::now();
         let mut inputs = with_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT id, status FROM customers WHERE acquisition_date IS NULL OR acquisition_date <= $1 ORDER BY id",
@@ -366,6 +378,7 @@ impl Store {
                     h.transactions.push(transaction(
                         r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?,
                     ));
+                    note_currency(&mut currencies, r.try_get(7)?);
                 }
             }
 
@@ -398,6 +411,7 @@ impl Store {
                     h.interactions.push(interaction(
                         r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
                     ));
+                    note_currency(&mut currencies, r.try_get(8)?);
                 }
             }
 
@@ -428,26 +442,42 @@ impl Store {
                 });
             }
 
-            let currencies: Vec<String> = sqlx::query_scalar(
-                "SELECT currency FROM transactions UNION SELECT currency FROM contracts \
-                 UNION SELECT currency FROM interactions UNION SELECT currency FROM complaints \
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "value inputs: small tables read");
+            // The large tables' currencies were noted while reading them.
+            let small: Vec<String> = sqlx::query_scalar(
+                "SELECT currency FROM contracts UNION SELECT currency FROM complaints \
                  UNION SELECT currency FROM channels UNION SELECT currency FROM products \
-                 UNION SELECT currency FROM campaigns ORDER BY 1",
+                 UNION SELECT currency FROM campaigns",
             )
             .fetch_all(pool)
             .await?;
+            for c in &small {
+                note_currency(&mut currencies, c);
+            }
             Ok::<_, StoreError>(ValueInputs { history: h, currencies })
         })?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "value inputs: currencies read"
+        );
         if let Some(file) = fast_file {
             let before = before.to_rfc3339_opts(SecondsFormat::AutoSi, false);
             let read = tokio::task::spawn_blocking(move || read_large_tables(&file, &before)).await;
-            let (transactions, interactions) = match read {
+            let (transactions, interactions, currencies) = match read {
                 Ok(tables) => tables?,
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             };
             inputs.history.transactions = transactions;
             inputs.history.interactions = interactions;
+            for c in &currencies {
+                note_currency(&mut inputs.currencies, c);
+            }
+            tracing::debug!(
+                seconds = started.elapsed().as_secs_f64(),
+                "value inputs: large tables read"
+            );
         }
+        inputs.currencies.sort();
         Ok(inputs)
     }
 

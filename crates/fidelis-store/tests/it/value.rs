@@ -156,6 +156,16 @@ both!(history_is_read_as_of_a_date, |db: TestDb| async move {
     assert_eq!(c1.net(), 1291);
     let nets: Vec<i64> = assessment.customers.iter().map(|c| c.pnl.net()).collect();
     assert_eq!(nets, vec![1291, 0, -560, 2378]);
+
+    // A sale in another currency is noticed (the refresh refuses to add euros and dollars).
+    import_ok(
+        &db.store,
+        Entity::Transactions,
+        "customer_id,product_id,time,amount,currency\nC2,CASE,2024-02-02T10:00:00Z,5.00,USD\n",
+    )
+    .await;
+    let inputs = db.store.value_inputs(date(2024, 3, 31)).await.unwrap();
+    assert_eq!(inputs.currencies, vec!["EUR".to_owned(), "USD".to_owned()]);
 });
 
 both!(snapshots_report_and_trajectory, |db: TestDb| async move {
