@@ -77,6 +77,9 @@ pub enum RulesError {
         position: Position,
         message: String,
     },
+    /// Several problems, each with its own position, in file order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<RulesError>),
     /// A fact was set with a name the schema does not know, or a value of the wrong kind.
     #[error("fact `{name}`: {message}")]
     Fact { name: String, message: String },
@@ -89,6 +92,7 @@ impl RulesError {
             RulesError::Syntax { position, .. }
             | RulesError::Expression { position, .. }
             | RulesError::Invalid { position, .. } => Some(*position),
+            RulesError::Several(errors) => errors.first().and_then(RulesError::position),
             RulesError::Fact { .. } => None,
         }
     }

@@ -3,14 +3,27 @@
 //!
 //! Everything here is pure: no IO, no clock (callers pass `now` or `as_of`), and no call into
 //! fidelis-analytics — the rules read facts already computed. The decide flow is
-//! event → [`engine::RuleSet::candidates`] → [`policy::ContactPolicy::decide`] → decisions.
+//! event → [`RuleSet::on_event`] → candidates → [`ContactPolicy::decide`] → decisions.
+//! Times of day (send windows, quiet hours, contacts) are the company's local wall-clock time as
+//! `NaiveDateTime`; converting from UTC is the caller's job.
 
+pub mod channel;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod expr;
 pub mod facts;
+pub mod policy;
+pub mod routing;
+pub mod rule;
+pub mod template;
 
+pub use channel::{Channel, ConsentChannel, Operation, Purpose, TimeWindow};
+pub use engine::{Rule, RuleSet};
 pub use error::{ExprError, Position, RulesError};
 pub use event::{Event, EventKind};
 pub use expr::{Condition, EvalContext, NumberExpr};
 pub use facts::{FactSchema, Facts, Kind, Value};
+pub use policy::{Candidate, ConsentRecord, ContactPolicy, ContactRecord, Decision, Outcome, Suppression};
+pub use routing::{Route, RoutingMatrix};
+pub use rule::{Action, ChannelChoice, RuleSpec, Trigger};
