@@ -1,32 +1,53 @@
-//! Fidelis' HTTP server: the REST API under `/api/v1` and the server-rendered pages.
+//! Fidelis' HTTP server: the REST API under `/api/v1` and the server-rendered pages (agent screen,
+//! analyst dashboard), with users, roles, sessions and CSRF protection.
 
-mod api;
+pub mod api;
+pub mod auth;
 mod error;
+pub mod i18n;
 mod pages;
 
 pub use error::ApiError;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use fidelis_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
+/// Server settings.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub settings: Arc<Settings>,
 }
 
 /// All routes, for the server and for tests that call the router directly.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/api/v1/customers/{id}", get(api::customers::get_customer))
-        .route("/api/v1/health", get(api::health))
-        .fallback(api::not_found)
-        .with_state(state)
+    let mut router = Router::new()
+        .route("/", get(pages::home::page))
+        .route("/login", get(pages::login::page).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/settings/language", post(pages::login::set_language))
+        .route("/customers", get(pages::customers::search))
+        .route("/customers/{id}", get(pages::customers::page))
+        .route("/dashboard", get(pages::dashboard::page))
+        .route(
+            "/dashboard/export/customers.csv",
+            get(pages::dashboard::export_customers),
+        );
+    for route in api::routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router.fallback(api::not_found).with_state(state)
 }
 
 /// A bound, not yet running, server.
@@ -37,14 +58,24 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener (`127.0.0.1:0` picks a free port, as tests do).
-    pub async fn build(addr: SocketAddr, store: Store) -> std::io::Result<Application> {
+    pub async fn build(
+        addr: SocketAddr,
+        store: Store,
+        settings: Settings,
+    ) -> std::io::Result<Application> {
         let listener = TcpListener::bind(addr).await?;
         Ok(Application {
             listener,
             state: AppState {
                 store: Arc::new(store),
+                settings: Arc::new(settings),
             },
         })
+    }
+
+    /// The store the server uses (tests read what handlers wrote).
+    pub fn store(&self) -> Arc<Store> {
+        Arc::clone(&self.state.store)
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -10,6 +10,10 @@ pub enum StoreError {
     Connect { url: String, source: sqlx::Error },
     #[error("migration {version} failed: {source}")]
     Migration { version: i64, source: sqlx::Error },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("inconsistent data: {0}")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("cannot read {path}: {source}")]

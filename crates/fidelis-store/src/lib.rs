@@ -1,14 +1,18 @@
 //! Fidelis' customer database: one concrete `Store` over SQLite and PostgreSQL, its migrations, the
 //! validated import of CSV and JSONL files, and the reads the server and the analytics need.
 
+mod auth;
 mod error;
 pub mod import;
 mod migrate;
 mod read;
+mod search;
 mod store;
 pub mod value;
 
+pub use auth::AuditEntry;
 pub use error::{ImportError, StoreError};
 pub use migrate::latest_version;
 pub use read::EntityCount;
+pub use search::{CustomerHit, TimelineEntry};
 pub use store::{BackendKind, Store, redact};

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_value.sql"),
         postgres: include_str!("../migrations/postgres/0002_value.sql"),
     },
+    Migration {
+        version: 3,
+        description: "users, sessions, API tokens, audit log",
+        sqlite: include_str!("../migrations/sqlite/0003_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0003_auth.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.

@@ -31,7 +31,8 @@ pub async fn serve(db: Option<String>, demo: bool, addr: SocketAddr) -> Result<E
         (None, false) => bail!("give --db URL (or FIDELIS_DB), or --demo for the demo database"),
     };
     let store = Store::open(&url).await?;
-    let app = Application::build(addr, store)
+    crate::users::ensure_first_users(&store, demo).await?;
+    let app = Application::build(addr, store, fidelis_server::Settings::default())
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = app.local_addr()?;

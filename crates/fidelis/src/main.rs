@@ -5,6 +5,7 @@ mod bench_btyd;
 mod clv;
 mod demo;
 mod import;
+mod users;
 mod value;
 
 use anyhow::{Context, Result};
@@ -74,6 +75,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+    /// Manage users and API tokens.
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// Measure the speed goals of BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -162,6 +166,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { db, demo, addr } => demo::serve(db, demo, addr).await,
+        Command::User(command) => users::run(command).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,

@@ -1,11 +1,65 @@
-//! The REST API under `/api/v1`.
+//! The REST API under `/api/v1`. Routes are declared once, in `routes()`: the router registers them
+//! and the OpenAPI document describes them from the same table.
 
 pub mod customers;
+pub mod openapi;
 
+use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::http::Uri;
+use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
+
+/// One API route: method, path (axum syntax), what it does, who may call it, and its handler.
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// `None` for public routes, else the permission required.
+    pub permission: Option<&'static str>,
+    pub handler: MethodRouter<AppState>,
+}
+
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/health",
+            summary: "Liveness check",
+            permission: None,
+            handler: get(health),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/openapi.json",
+            summary: "This document",
+            permission: None,
+            handler: get(openapi::document),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/customers",
+            summary: "Search customers by name prefix, e-mail, phone or id (q), paginated (page, per_page)",
+            permission: Some("view_customers"),
+            handler: get(customers::search),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/customers/{id}",
+            summary: "A customer's record with consents (audited)",
+            permission: Some("view_customers"),
+            handler: get(customers::get_customer),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/customers/{id}/timeline",
+            summary: "A customer's events across every channel, newest first (limit)",
+            permission: Some("view_customers"),
+            handler: get(customers::timeline),
+        },
+    ]
+}
 
 pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))

@@ -1,4 +1,6 @@
 //! Integration tests of the HTTP server, each on a fresh database and a random port.
 
+mod api;
 mod harness;
-mod home_and_customers;
+mod pages;
+mod security;

@@ -151,3 +151,87 @@ fn generated_data_imports_without_rejects_and_reimports_unchanged() {
         );
     }
 }
+
+#[test]
+fn users_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let db = "sqlite://users.db";
+    let o = fidelis(
+        cwd,
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "marie",
+            "--role",
+            "analyst",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let password = out.trim().rsplit(' ').next().unwrap();
+    assert!(
+        out.starts_with("user marie (analyst) created; password: ") && password.len() == 24,
+        "{out}"
+    );
+    let o = fidelis(
+        cwd,
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "marie",
+            "--role",
+            "agent",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("a user named \"marie\" already exists"),
+        "{}",
+        stderr(&o)
+    );
+    let o = fidelis(
+        cwd,
+        &[
+            "user",
+            "add",
+            "--db",
+            db,
+            "--username",
+            "x",
+            "--role",
+            "root",
+        ],
+    );
+    assert!(
+        stderr(&o).contains("unknown role \"root\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = fidelis(
+        cwd,
+        &[
+            "user",
+            "token",
+            "--db",
+            db,
+            "--username",
+            "marie",
+            "--name",
+            "crm-sync",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o).trim().rsplit(' ').next().unwrap().to_owned();
+    assert_eq!(token.len(), 64);
+    // Secrets are never stored in clear.
+    let bytes = std::fs::read(cwd.join("users.db")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains(password) && !text.contains(&token));
+}

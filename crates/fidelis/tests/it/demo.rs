@@ -50,6 +50,58 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Logs in through the login form; returns the session cookie.
+fn login(base: &str, username: &str, password: &str) -> String {
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(format!("{base}/login")).send().unwrap();
+    let csrf_cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    let html = page.text().unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let body = format!("username={username}&password={password}&csrf={csrf}&next=%2F");
+    let response = client
+        .post(format!("{base}/login"))
+        .header("cookie", csrf_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("fidelis_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// The password printed for `username` on first start.
+fn printed_password(printed: &str, username: &str) -> String {
+    printed
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(username)).then(|| words.next().unwrap_or("").to_owned())
+        })
+        .unwrap_or_else(|| panic!("no password printed for {username}: {printed}"))
+}
+
 #[test]
 fn demo_builds_serves_and_is_reused() {
     let dir = tempfile::tempdir().unwrap();
@@ -58,19 +110,37 @@ fn demo_builds_serves_and_is_reused() {
     assert!(printed.contains("Creating the demo database"), "{printed}");
     assert!(dir.path().join("fidelis-demo.db").exists());
     let base = format!("http://127.0.0.1:{port}");
-    let home = reqwest::blocking::get(format!("{base}/"))
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.get(format!("{base}/")).send().unwrap().status(),
+        303,
+        "login first"
+    );
+    let agent_password = printed_password(&printed, "agent");
+    assert_eq!(agent_password.len(), 24);
+    assert_ne!(agent_password, printed_password(&printed, "admin"));
+    let session = login(&base, "agent", &agent_password);
+    let home = client
+        .get(format!("{base}/"))
+        .header("cookie", &session)
+        .send()
         .unwrap()
         .text()
         .unwrap();
     assert!(
-        home.contains("<th scope=\"row\">customers</th><td>5000</td>"),
+        home.contains("<th scope=\"row\">customers</th><td class=\"num\">5000</td>"),
         "{home}"
     );
-    let customer: serde_json::Value =
-        reqwest::blocking::get(format!("{base}/api/v1/customers/C000001"))
-            .unwrap()
-            .json()
-            .unwrap();
+    let customer: serde_json::Value = client
+        .get(format!("{base}/api/v1/customers/C000001"))
+        .header("cookie", &session)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(customer["id"], "C000001");
     assert!(customer["last_name"].is_string());
     drop(server);
@@ -78,12 +148,19 @@ fn demo_builds_serves_and_is_reused() {
     let port = free_port();
     let (_server, printed) = start(dir.path(), port);
     assert!(
-        !printed.contains("Creating"),
-        "the demo database is reused: {printed}"
+        !printed.contains("Creating") && !printed.contains("First start"),
+        "the demo database and users are reused: {printed}"
     );
-    let status =
-        reqwest::blocking::get(format!("http://127.0.0.1:{port}/api/v1/customers/C000001"))
-            .unwrap()
-            .status();
+    let session = login(
+        &format!("http://127.0.0.1:{port}"),
+        "agent",
+        &agent_password,
+    );
+    let status = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/customers/C000001"))
+        .header("cookie", &session)
+        .send()
+        .unwrap()
+        .status();
     assert_eq!(status, 200);
 }

@@ -1,0 +1,181 @@
+//! The agent screen: finding a customer and the customer's page.
+
+use super::{PageError, PageUser, render};
+use crate::AppState;
+use crate::auth::Permission;
+use crate::i18n::Locale;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use fidelis_domain::{Customer, Money, User};
+use fidelis_store::{CustomerHit, TimelineEntry};
+use serde::Deserialize;
+
+/// Search results shown on one page.
+const SEARCH_LIMIT: i64 = 50;
+/// Timeline events shown on the customer's page.
+const TIMELINE_LIMIT: i64 = 200;
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    locale: Locale,
+    user: Option<User>,
+    csrf: String,
+    can_dashboard: bool,
+    query: String,
+    hits: Vec<CustomerHit>,
+}
+
+impl SearchPage {
+    fn href(&self, id: &str) -> String {
+        format!("/customers/{}", super::urlencode(id).replace('/', "%2F"))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Html<String>, PageError> {
+    user.require(Permission::ViewCustomers)?;
+    let hits = state.store.search_customers(&q.q, SEARCH_LIMIT, 0).await?;
+    let chrome = user.chrome();
+    render(&SearchPage {
+        locale: chrome.locale,
+        user: chrome.user,
+        csrf: chrome.csrf,
+        can_dashboard: chrome.can_dashboard,
+        query: q.q,
+        hits,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    locale: Locale,
+    user: Option<User>,
+    csrf: String,
+    can_dashboard: bool,
+    query: String,
+    customer: Customer,
+    timeline: Vec<TimelineEntry>,
+}
+
+impl CustomerPage {
+    fn kind_label(&self, kind: &str) -> &'static str {
+        match kind {
+            "sale" => self.locale.t("kind.sale"),
+            "refund" => self.locale.t("kind.refund"),
+            "interaction" => self.locale.t("kind.interaction"),
+            "complaint" => self.locale.t("kind.complaint"),
+            "life_event" => self.locale.t("kind.life_event"),
+            "contract" => self.locale.t("kind.contract"),
+            "campaign" => self.locale.t("kind.campaign"),
+            "survey" => self.locale.t("kind.survey"),
+            _ => "",
+        }
+    }
+
+    fn money(&self, minor: &Option<i64>, currency: Option<&str>) -> String {
+        match (
+            minor,
+            currency.and_then(|c| fidelis_domain::Currency::parse(c).ok()),
+        ) {
+            (Some(m), Some(c)) => format_money(Money::new(*m, c), self.locale),
+            _ => String::new(),
+        }
+    }
+}
+
+/// `1 234,56 EUR` in French, `1,234.56 EUR` in English.
+pub fn format_money(money: Money, locale: Locale) -> String {
+    let plain = money.to_string(); // "-1234.56 EUR"
+    let (number, code) = plain.split_once(' ').unwrap_or((&plain, ""));
+    let (sign, digits) = number
+        .strip_prefix('-')
+        .map(|d| ("-", d))
+        .unwrap_or(("", number));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let (group, decimal) = if locale == Locale::Fr {
+        ('\u{202f}', ',')
+    } else {
+        (',', '.')
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped} {code}")
+    } else {
+        format!("{sign}{grouped}{decimal}{frac} {code}")
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    user.require(Permission::ViewCustomers)?;
+    let Some(customer) = state.store.customer(&id).await? else {
+        return Err(PageError::Api(
+            crate::ApiError::NotFound(format!("no customer with id {id:?}")),
+            user.locale,
+        ));
+    };
+    let timeline = state
+        .store
+        .timeline(&id, TIMELINE_LIMIT)
+        .await?
+        .unwrap_or_default();
+    state
+        .store
+        .record_audit(
+            &user.current.user,
+            "view_customer",
+            Some(&customer.id),
+            Some("page"),
+            chrono::Utc::now(),
+        )
+        .await?;
+    let chrome = user.chrome();
+    render(&CustomerPage {
+        locale: chrome.locale,
+        user: chrome.user,
+        csrf: chrome.csrf,
+        can_dashboard: chrome.can_dashboard,
+        query: String::new(),
+        customer,
+        timeline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_per_locale() {
+        assert_eq!(
+            format_money(Money::eur(123456), Locale::Fr),
+            "1\u{202f}234,56 EUR"
+        );
+        assert_eq!(
+            format_money(Money::eur(-123456789), Locale::En),
+            "-1,234,567.89 EUR"
+        );
+        assert_eq!(format_money(Money::eur(5), Locale::En), "0.05 EUR");
+    }
+}
