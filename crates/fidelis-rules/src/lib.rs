@@ -8,6 +8,7 @@
 //! `NaiveDateTime`; converting from UTC is the caller's job.
 
 pub mod channel;
+pub mod detect;
 pub mod engine;
 pub mod error;
 pub mod event;
