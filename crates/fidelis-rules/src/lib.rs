@@ -17,6 +17,7 @@ pub mod facts;
 pub mod policy;
 pub mod routing;
 pub mod rule;
+pub mod segment;
 pub mod template;
 
 pub use channel::{Channel, ConsentChannel, Operation, Purpose, TimeWindow};
