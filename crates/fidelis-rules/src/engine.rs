@@ -1,14 +1,16 @@
 //! Compiled rules and the first half of the decide flow: an event (or a scheduled run) and a
 //! customer's facts in, candidate actions out. The contact policy then decides which go.
 
-use crate::channel::Channel;
+use crate::channel::{Channel, Operation};
 use crate::error::{ExprError, Position, RulesError, SourceFile};
 use crate::event::{Event, EventKind};
 use crate::expr::{Condition, EvalContext, NumberExpr};
 use crate::facts::{FactSchema, Facts};
 use crate::policy::Candidate;
-use crate::routing::RoutingMatrix;
-use crate::rule::{Action, ChannelChoice, ExpectedValue, RuleSpans, RuleSpec, RulesFile, SpansFile, Trigger};
+use crate::routing::{Route, RoutingMatrix};
+use crate::rule::{
+    Action, ChannelChoice, ExpectedValue, RuleSpans, RuleSpec, RulesFile, SpansFile, Trigger,
+};
 use crate::template::check_template;
 use chrono::{NaiveDateTime, TimeDelta};
 use std::collections::{HashMap, HashSet};
@@ -58,7 +60,8 @@ struct Place<'a> {
 
 impl Place<'_> {
     fn name(&self) -> String {
-        self.file.map_or_else(|| self.label.clone(), |f| f.name.to_string())
+        self.file
+            .map_or_else(|| self.label.clone(), |f| f.name.to_string())
     }
 
     fn position(&self, offset: Option<usize>) -> Position {
@@ -98,7 +101,11 @@ impl Place<'_> {
 impl RuleSet {
     /// Reads and validates a rules file. Every problem is reported with its line and column; several
     /// problems come back together as [`RulesError::Several`].
-    pub fn from_toml(file_name: &str, text: &str, schema: &FactSchema) -> Result<RuleSet, RulesError> {
+    pub fn from_toml(
+        file_name: &str,
+        text: &str,
+        schema: &FactSchema,
+    ) -> Result<RuleSet, RulesError> {
         let source = SourceFile {
             name: file_name,
             text,
@@ -109,7 +116,10 @@ impl RuleSet {
             let offset = spans.version.as_ref().map(|v| v.span().start);
             return Err(source.invalid(
                 offset.unwrap_or(0),
-                format!("rules format version {} is not known; this Fidelis reads version 1", parsed.version),
+                format!(
+                    "rules format version {} is not known; this Fidelis reads version 1",
+                    parsed.version
+                ),
             ));
         }
         let places: Vec<Place> = (0..parsed.rules.len())
@@ -141,12 +151,19 @@ impl RuleSet {
         Self::build(specs, &places, schema)
     }
 
-    fn build(specs: Vec<RuleSpec>, places: &[Place], schema: &FactSchema) -> Result<RuleSet, RulesError> {
+    fn build(
+        specs: Vec<RuleSpec>,
+        places: &[Place],
+        schema: &FactSchema,
+    ) -> Result<RuleSet, RulesError> {
         let mut errors = Vec::new();
         let mut rules = Vec::with_capacity(specs.len());
         let mut seen = HashSet::new();
         for (spec, place) in specs.into_iter().zip(places) {
-            let id_offset = place.spans.and_then(|s| s.id.as_ref()).map(|s| s.span().start);
+            let id_offset = place
+                .spans
+                .and_then(|s| s.id.as_ref())
+                .map(|s| s.span().start);
             if !seen.insert(spec.id.clone()) {
                 errors.push(place.invalid(id_offset, format!("duplicate rule id `{}`", spec.id)));
                 continue;
@@ -202,12 +219,23 @@ impl RuleSet {
             event: Some(event),
             today: now.date(),
         };
-        let why = || format!("event {} of {}", event.kind, event.date);
+        let why = format!("event {} of {}", event.kind, event.date);
+        let mut routes = RouteCache::default();
         indices
             .iter()
             .map(|&i| &self.rules[i])
             .filter(|r| r.condition_holds(&cx))
-            .map(|r| candidate(r, &event.customer_id, &cx, now, routing, why()))
+            .map(|r| {
+                candidate(
+                    r,
+                    &event.customer_id,
+                    &cx,
+                    now,
+                    routing,
+                    &mut routes,
+                    why.clone(),
+                )
+            })
             .collect()
     }
 
@@ -224,24 +252,33 @@ impl RuleSet {
             event: None,
             today: now.date(),
         };
+        let mut routes = RouteCache::default();
         self.scheduled
             .iter()
             .map(|&i| &self.rules[i])
             .filter(|r| matches!(r.spec.trigger, Trigger::Schedule(s) if s.is_due(now.date())))
             .filter(|r| r.condition_holds(&cx))
             .map(|r| {
-                let why = format!("schedule {}", match r.spec.trigger {
-                    Trigger::Schedule(s) => s.to_string(),
-                    Trigger::Event(_) => String::new(),
-                });
-                candidate(r, customer_id, &cx, now, routing, why)
+                let why = format!(
+                    "schedule {}",
+                    match r.spec.trigger {
+                        Trigger::Schedule(s) => s.to_string(),
+                        Trigger::Event(_) => String::new(),
+                    }
+                );
+                candidate(r, customer_id, &cx, now, routing, &mut routes, why)
             })
             .collect()
     }
 
     /// For `rules test`: every enabled rule a given event would trigger, with whether its condition
     /// holds (`None`: unknown because of absent facts).
-    pub fn explain(&self, event: &Event, facts: &Facts, now: NaiveDateTime) -> Vec<(&str, Option<bool>)> {
+    pub fn explain(
+        &self,
+        event: &Event,
+        facts: &Facts,
+        now: NaiveDateTime,
+    ) -> Vec<(&str, Option<bool>)> {
         let cx = EvalContext {
             facts,
             event: Some(event),
@@ -260,12 +297,18 @@ impl RuleSet {
     }
 }
 
+/// Routes already computed for this customer, by operation: several rules of one event often route
+/// the same operation.
+#[derive(Default)]
+struct RouteCache(Vec<(Operation, Route)>);
+
 fn candidate(
     rule: &Rule,
     customer_id: &str,
     cx: &EvalContext,
     now: NaiveDateTime,
     routing: Option<&RoutingMatrix>,
+    routes: &mut RouteCache,
     mut why: String,
 ) -> Candidate {
     let spec = &rule.spec;
@@ -274,9 +317,18 @@ fn candidate(
         Some(ChannelChoice::Fixed(c)) => vec![c],
         Some(ChannelChoice::FromRouting(op)) => match routing {
             Some(matrix) => {
-                let route = matrix.route_all(cx.facts, op, cx.today);
-                why.push_str(&format!("; {}", route.reason));
-                route.channels
+                let route = match routes.0.iter().position(|(o, _)| *o == op) {
+                    Some(i) => &routes.0[i].1,
+                    None => {
+                        routes
+                            .0
+                            .push((op, matrix.route_all(cx.facts, op, cx.today)));
+                        &routes.0[routes.0.len() - 1].1
+                    }
+                };
+                why.push_str("; ");
+                why.push_str(&route.reason);
+                route.channels.clone()
             }
             None => {
                 why.push_str("; no routing matrix loaded");
@@ -306,12 +358,19 @@ fn candidate(
     }
 }
 
-fn compile_rule(spec: RuleSpec, place: &Place, schema: &FactSchema) -> Result<Rule, Vec<RulesError>> {
+fn compile_rule(
+    spec: RuleSpec,
+    place: &Place,
+    schema: &FactSchema,
+) -> Result<Rule, Vec<RulesError>> {
     let mut errors = Vec::new();
     let spans = place.spans;
     let id_offset = spans.and_then(|s| s.id.as_ref()).map(|s| s.span().start);
     if spec.id.is_empty()
-        || !spec.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || !spec
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         errors.push(place.invalid(
             id_offset,
@@ -330,18 +389,25 @@ fn compile_rule(spec: RuleSpec, place: &Place, schema: &FactSchema) -> Result<Ru
     let expected_value = match &spec.expected_value {
         Some(ExpectedValue::Expression(src)) => NumberExpr::compile(src, schema)
             .map_err(|e| {
-                let span = spans.and_then(|s| s.expected_value.as_ref()).map(|s| s.span());
+                let span = spans
+                    .and_then(|s| s.expected_value.as_ref())
+                    .map(|s| s.span());
                 let context = format!("the expected value of rule `{}`", spec.id);
                 errors.push(place.expression(span, src, &context, e));
             })
             .ok(),
         Some(ExpectedValue::Amount(x)) if !x.is_finite() => {
-            errors.push(place.invalid(None, format!("rule `{}`: expected_value must be finite", spec.id)));
+            errors.push(place.invalid(
+                None,
+                format!("rule `{}`: expected_value must be finite", spec.id),
+            ));
             None
         }
         _ => None,
     };
-    let channel_offset = spans.and_then(|s| s.channel.as_ref()).map(|s| s.span().start);
+    let channel_offset = spans
+        .and_then(|s| s.channel.as_ref())
+        .map(|s| s.span().start);
     let action_spans = spans.and_then(|s| s.action.as_ref());
     let action_offset = action_spans.map(|s| s.span().start);
     match (&spec.action, spec.channel) {
@@ -367,7 +433,10 @@ fn compile_rule(spec: RuleSpec, place: &Place, schema: &FactSchema) -> Result<Ru
             ));
         }
         (Action::CallTask { .. }, Some(ChannelChoice::Fixed(c)))
-            if !matches!(c, Channel::CallCentre | Channel::Telesales | Channel::Adviser | Channel::Store) =>
+            if !matches!(
+                c,
+                Channel::CallCentre | Channel::Telesales | Channel::Adviser | Channel::Store
+            ) =>
         {
             errors.push(place.invalid(
                 channel_offset,
@@ -381,17 +450,28 @@ fn compile_rule(spec: RuleSpec, place: &Place, schema: &FactSchema) -> Result<Ru
     }
     let templates: Vec<(&str, Option<&toml::Spanned<String>>)> = match &spec.action {
         Action::Message { text, subject } => {
-            let mut t = vec![(text.as_str(), action_spans.and_then(|a| a.get_ref().text.as_ref()))];
+            let mut t = vec![(
+                text.as_str(),
+                action_spans.and_then(|a| a.get_ref().text.as_ref()),
+            )];
             if let Some(s) = subject {
                 t.push((s.as_str(), None));
             }
             t
         }
-        Action::Offer { text: Some(text), .. } => {
-            vec![(text.as_str(), action_spans.and_then(|a| a.get_ref().text.as_ref()))]
+        Action::Offer {
+            text: Some(text), ..
+        } => {
+            vec![(
+                text.as_str(),
+                action_spans.and_then(|a| a.get_ref().text.as_ref()),
+            )]
         }
         Action::Alert { message } => {
-            vec![(message.as_str(), action_spans.and_then(|a| a.get_ref().message.as_ref()))]
+            vec![(
+                message.as_str(),
+                action_spans.and_then(|a| a.get_ref().message.as_ref()),
+            )]
         }
         _ => Vec::new(),
     };
@@ -405,14 +485,19 @@ fn compile_rule(spec: RuleSpec, place: &Place, schema: &FactSchema) -> Result<Ru
             errors.push(place.expression(span.map(|s| s.span()), text, &context, error));
         }
     }
-    if let Action::Webhook { url } = &spec.action {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            let offset = action_spans.and_then(|a| a.get_ref().url.as_ref()).map(|u| u.span().start);
-            errors.push(place.invalid(
-                offset.or(action_offset),
-                format!("rule `{}`: webhook url `{url}` must start with http:// or https://", spec.id),
-            ));
-        }
+    if let Action::Webhook { url } = &spec.action
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        let offset = action_spans
+            .and_then(|a| a.get_ref().url.as_ref())
+            .map(|u| u.span().start);
+        errors.push(place.invalid(
+            offset.or(action_offset),
+            format!(
+                "rule `{}`: webhook url `{url}` must start with http:// or https://",
+                spec.id
+            ),
+        ));
     }
     if errors.is_empty() {
         Ok(Rule {

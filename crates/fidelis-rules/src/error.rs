@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// A place in a source text: 1-based line and column (columns count characters, not bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
@@ -170,9 +172,7 @@ fn expression_start(raw: &str, value: &str) -> Option<usize> {
                 0
             };
             let content = &rest[skip..];
-            return content
-                .starts_with(value)
-                .then_some(quote.len() + skip);
+            return content.starts_with(value).then_some(quote.len() + skip);
         }
     }
     None
@@ -186,7 +186,11 @@ mod tests {
     fn positions_count_lines_and_characters() {
         let text = "ab\né x\n";
         for (offset, line, column) in [(0, 1, 1), (2, 1, 3), (3, 2, 1), (6, 2, 3), (99, 3, 1)] {
-            assert_eq!(Position::at(text, offset), Position { line, column }, "offset {offset}");
+            assert_eq!(
+                Position::at(text, offset),
+                Position { line, column },
+                "offset {offset}"
+            );
         }
     }
 

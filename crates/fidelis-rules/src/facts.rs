@@ -117,42 +117,154 @@ const STANDARD: &[(&str, Kind, &str)] = &[
     ("profile.postcode", Kind::String, "postcode"),
     ("profile.city", Kind::String, "city"),
     ("profile.country", Kind::String, "ISO 3166 two letters"),
-    ("profile.income_band", Kind::String, "low, medium, high, very_high"),
-    ("profile.assets_band", Kind::String, "low, medium, high, very_high (avoirs)"),
-    ("profile.solvent", Kind::Bool, "false for a customer the company lets go (solvabilité)"),
-    ("profile.status", Kind::String, "active, inactive, churned, prospect"),
-    ("profile.acquisition_date", Kind::Date, "date the customer was acquired"),
-    ("profile.acquisition_channel", Kind::String, "channel id of acquisition"),
-    ("profile.tenure_days", Kind::Number, "days since acquisition"),
-    ("profile.has_email", Kind::Bool, "an e-mail address is known"),
+    (
+        "profile.income_band",
+        Kind::String,
+        "low, medium, high, very_high",
+    ),
+    (
+        "profile.assets_band",
+        Kind::String,
+        "low, medium, high, very_high (avoirs)",
+    ),
+    (
+        "profile.solvent",
+        Kind::Bool,
+        "false for a customer the company lets go (solvabilité)",
+    ),
+    (
+        "profile.status",
+        Kind::String,
+        "active, inactive, churned, prospect",
+    ),
+    (
+        "profile.acquisition_date",
+        Kind::Date,
+        "date the customer was acquired",
+    ),
+    (
+        "profile.acquisition_channel",
+        Kind::String,
+        "channel id of acquisition",
+    ),
+    (
+        "profile.tenure_days",
+        Kind::Number,
+        "days since acquisition",
+    ),
+    (
+        "profile.has_email",
+        Kind::Bool,
+        "an e-mail address is known",
+    ),
     ("profile.has_phone", Kind::Bool, "a phone number is known"),
-    ("profile.products", Kind::List, "ids of the products held or bought"),
-    ("profile.categories", Kind::List, "categories of the products bought"),
-    ("value.margin_to_date", Kind::Number, "margin to date (rentabilité), in currency units"),
-    ("value.potential", Kind::Number, "expected future margin (potentiel), in currency units"),
-    ("value.clv", Kind::Number, "customer lifetime value, in currency units"),
-    ("value.strategy", Kind::String, "multi_equipment, loyalty, retention, termination"),
+    (
+        "profile.products",
+        Kind::List,
+        "ids of the products held or bought",
+    ),
+    (
+        "profile.categories",
+        Kind::List,
+        "categories of the products bought",
+    ),
+    (
+        "value.margin_to_date",
+        Kind::Number,
+        "margin to date (rentabilité), in currency units",
+    ),
+    (
+        "value.potential",
+        Kind::Number,
+        "expected future margin (potentiel), in currency units",
+    ),
+    (
+        "value.clv",
+        Kind::Number,
+        "customer lifetime value, in currency units",
+    ),
+    (
+        "value.strategy",
+        Kind::String,
+        "multi_equipment, loyalty, retention, termination",
+    ),
     ("value.segment", Kind::String, "value segment name"),
-    ("score.churn_risk", Kind::Number, "probability of departure in the horizon, 0..1"),
-    ("score.churn_reasons", Kind::List, "top reasons of the churn score"),
-    ("rfm.recency_days", Kind::Number, "days since the last purchase"),
+    (
+        "score.churn_risk",
+        Kind::Number,
+        "probability of departure in the horizon, 0..1",
+    ),
+    (
+        "score.churn_reasons",
+        Kind::List,
+        "top reasons of the churn score",
+    ),
+    (
+        "rfm.recency_days",
+        Kind::Number,
+        "days since the last purchase",
+    ),
     ("rfm.frequency", Kind::Number, "number of purchases"),
-    ("rfm.monetary", Kind::Number, "average or total spend, in currency units"),
-    ("rfm.r", Kind::Number, "recency quintile score 1..5 (5 = most recent)"),
+    (
+        "rfm.monetary",
+        Kind::Number,
+        "average or total spend, in currency units",
+    ),
+    (
+        "rfm.r",
+        Kind::Number,
+        "recency quintile score 1..5 (5 = most recent)",
+    ),
     ("rfm.f", Kind::Number, "frequency quintile score 1..5"),
     ("rfm.m", Kind::Number, "monetary quintile score 1..5"),
     ("rfm.code", Kind::String, "RFM code such as \"545\""),
-    ("rfm.segment", Kind::String, "champions, loyal, at_risk, lost, ..."),
-    ("contract.days_to_end", Kind::Number, "days to the nearest end of commitment"),
+    (
+        "rfm.segment",
+        Kind::String,
+        "champions, loyal, at_risk, lost, ...",
+    ),
+    (
+        "contract.days_to_end",
+        Kind::Number,
+        "days to the nearest end of commitment",
+    ),
     ("contract.active_count", Kind::Number, "active contracts"),
-    ("contract.monthly_fee", Kind::Number, "total monthly fee of active contracts"),
-    ("usage.ratio_to_baseline", Kind::Number, "recent usage / the customer's own baseline"),
-    ("complaints.open", Kind::Number, "complaints not yet resolved"),
-    ("complaints.last_90_days", Kind::Number, "complaints opened in the last 90 days"),
+    (
+        "contract.monthly_fee",
+        Kind::Number,
+        "total monthly fee of active contracts",
+    ),
+    (
+        "usage.ratio_to_baseline",
+        Kind::Number,
+        "recent usage / the customer's own baseline",
+    ),
+    (
+        "complaints.open",
+        Kind::Number,
+        "complaints not yet resolved",
+    ),
+    (
+        "complaints.last_90_days",
+        Kind::Number,
+        "complaints opened in the last 90 days",
+    ),
     ("satisfaction.nps", Kind::Number, "latest NPS answer 0..10"),
-    ("contacts.last_30_days", Kind::Number, "outgoing contacts in the last 30 days"),
-    ("contacts.days_since_last", Kind::Number, "days since the last outgoing contact"),
-    ("segments", Kind::List, "names of the rule segments the customer belongs to"),
+    (
+        "contacts.last_30_days",
+        Kind::Number,
+        "outgoing contacts in the last 30 days",
+    ),
+    (
+        "contacts.days_since_last",
+        Kind::Number,
+        "days since the last outgoing contact",
+    ),
+    (
+        "segments",
+        Kind::List,
+        "names of the rule segments the customer belongs to",
+    ),
 ];
 
 impl FactSchema {
@@ -221,7 +333,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(above + 1);
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(above + 1);
             diagonal = above;
         }
     }

@@ -7,6 +7,10 @@
 //! Times of day (send windows, quiet hours, contacts) are the company's local wall-clock time as
 //! `NaiveDateTime`; converting from UTC is the caller's job.
 
+// Tests are tables of tuples on purpose (STYLE.md: data-driven tests); naming every row type would
+// hide the table.
+#![cfg_attr(test, allow(clippy::type_complexity))]
+
 pub mod channel;
 pub mod detect;
 pub mod engine;
@@ -26,6 +30,8 @@ pub use error::{ExprError, Position, RulesError};
 pub use event::{Event, EventKind};
 pub use expr::{Condition, EvalContext, NumberExpr};
 pub use facts::{FactSchema, Facts, Kind, Value};
-pub use policy::{Candidate, ConsentRecord, ContactPolicy, ContactRecord, Decision, Outcome, Suppression};
+pub use policy::{
+    Candidate, ConsentRecord, ContactPolicy, ContactRecord, Decision, Outcome, Suppression,
+};
 pub use routing::{Route, RoutingMatrix};
 pub use rule::{Action, ChannelChoice, RuleSpec, Trigger};

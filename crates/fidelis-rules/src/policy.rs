@@ -138,7 +138,10 @@ pub enum Suppression {
     /// The rule already acted `limit` times for this customer.
     RuleMaxReached { limit: u32 },
     /// The rule acted for this customer at `last`; it may again from `until`.
-    RuleCoolDown { last: NaiveDateTime, until: NaiveDateTime },
+    RuleCoolDown {
+        last: NaiveDateTime,
+        until: NaiveDateTime,
+    },
     /// No channel to use: routing found none.
     NoChannel,
     /// No consent for this channel and purpose: withdrawn at a date, or never given.
@@ -161,11 +164,21 @@ pub enum Suppression {
         expires_at: NaiveDateTime,
     },
     /// Too close to the previous contact (any channel).
-    CoolDown { last: NaiveDateTime, until: NaiveDateTime },
+    CoolDown {
+        last: NaiveDateTime,
+        until: NaiveDateTime,
+    },
     /// The cross-channel cap for the period is reached.
-    ContactCap { period: Period, limit: u32, count: u32 },
+    ContactCap {
+        period: Period,
+        limit: u32,
+        count: u32,
+    },
     /// A higher-ranked action of the same batch took the room this one needed.
-    Outranked { by: String, constraint: Box<Suppression> },
+    Outranked {
+        by: String,
+        constraint: Box<Suppression>,
+    },
 }
 
 /// A cap's period.
@@ -255,7 +268,8 @@ impl ContactPolicy {
         candidates
             .into_iter()
             .map(|candidate| {
-                let (outcome, passed_over) = self.decide_one(&candidate, history, &accepted, consents);
+                let (outcome, passed_over) =
+                    self.decide_one(&candidate, history, &accepted, consents);
                 if let Outcome::Send { channel, at, .. } = &outcome {
                     accepted.push(ContactRecord {
                         at: *at,
@@ -345,17 +359,17 @@ impl ContactPolicy {
                 .chain(batch)
                 .filter(|r| r.source.as_deref() == Some(c.source.as_str()))
         };
-        if let Some(limit) = c.max_per_customer {
-            if mine().count() as u64 >= u64::from(limit) {
-                return Err(Suppression::RuleMaxReached { limit });
-            }
+        if let Some(limit) = c.max_per_customer
+            && mine().count() as u64 >= u64::from(limit)
+        {
+            return Err(Suppression::RuleMaxReached { limit });
         }
-        if let Some(days) = c.cooldown_days.filter(|&d| d > 0) {
-            if let Some(last) = mine().map(|r| r.at).filter(|&at| at <= c.earliest).max() {
-                let until = last + TimeDelta::days(i64::from(days));
-                if c.earliest < until {
-                    return Err(Suppression::RuleCoolDown { last, until });
-                }
+        if let Some(days) = c.cooldown_days.filter(|&d| d > 0)
+            && let Some(last) = mine().map(|r| r.at).filter(|&at| at <= c.earliest).max()
+        {
+            let until = last + TimeDelta::days(i64::from(days));
+            if c.earliest < until {
+                return Err(Suppression::RuleCoolDown { last, until });
             }
         }
         Ok(())
@@ -369,14 +383,17 @@ impl ContactPolicy {
         batch: &[ContactRecord],
         consents: &[ConsentRecord],
     ) -> Result<(NaiveDateTime, Vec<Deferral>), Suppression> {
-        if channel.is_contact() {
-            if let Some(consent_channel) = channel.consent_channel() {
-                self.consent(consent_channel, c.purpose, consents)?;
-            }
+        if channel.is_contact()
+            && let Some(consent_channel) = channel.consent_channel()
+        {
+            self.consent(consent_channel, c.purpose, consents)?;
         }
         let (at, deferred_by) = self.send_time(c, Some(channel))?;
         if let Some(caps) = self.channel_caps.get(&channel) {
-            for (period, limit) in [(Period::Week, caps.per_week), (Period::Month, caps.per_month)] {
+            for (period, limit) in [
+                (Period::Week, caps.per_week),
+                (Period::Month, caps.per_month),
+            ] {
                 let Some(limit) = limit else { continue };
                 let on_channel = |r: &&ContactRecord| r.channel == Some(channel);
                 let check = |records: &mut dyn Iterator<Item = &ContactRecord>| {
@@ -390,7 +407,13 @@ impl ContactPolicy {
                         limit,
                         count,
                     };
-                    return Err(self.blame(s, check(&mut history.iter()).is_none(), batch, at, period));
+                    return Err(self.blame(
+                        s,
+                        check(&mut history.iter()).is_none(),
+                        batch,
+                        at,
+                        period,
+                    ));
                 }
             }
         }
@@ -545,7 +568,10 @@ impl ContactPolicy {
                 return Err(s);
             }
         }
-        for (period, limit) in [(Period::Week, self.max_per_week), (Period::Month, self.max_per_month)] {
+        for (period, limit) in [
+            (Period::Week, self.max_per_week),
+            (Period::Month, self.max_per_month),
+        ] {
             let Some(limit) = limit else { continue };
             let check = |records: &mut dyn Iterator<Item = &ContactRecord>| {
                 let count = count_in(records.filter(contacts), at, period);
@@ -557,8 +583,15 @@ impl ContactPolicy {
                     limit,
                     count,
                 };
-                let batch_contacts: Vec<ContactRecord> = batch.iter().filter(contacts).cloned().collect();
-                return Err(self.blame(s, check(&mut history.iter()).is_none(), &batch_contacts, at, period));
+                let batch_contacts: Vec<ContactRecord> =
+                    batch.iter().filter(contacts).cloned().collect();
+                return Err(self.blame(
+                    s,
+                    check(&mut history.iter()).is_none(),
+                    &batch_contacts,
+                    at,
+                    period,
+                ));
             }
         }
         Ok(())
@@ -566,7 +599,11 @@ impl ContactPolicy {
 }
 
 /// Contacts in the rolling period up to `at`, plus any already scheduled after it.
-fn count_in<'a>(records: impl Iterator<Item = &'a ContactRecord>, at: NaiveDateTime, period: Period) -> u32 {
+fn count_in<'a>(
+    records: impl Iterator<Item = &'a ContactRecord>,
+    at: NaiveDateTime,
+    period: Period,
+) -> u32 {
     let from = at - TimeDelta::days(period.days());
     records.filter(|r| r.at > from).count() as u32
 }

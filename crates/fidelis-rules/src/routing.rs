@@ -108,7 +108,11 @@ pub struct RoutingMatrix {
 
 impl RoutingMatrix {
     /// Reads and validates a routing file.
-    pub fn from_toml(file_name: &str, text: &str, schema: &FactSchema) -> Result<RoutingMatrix, RulesError> {
+    pub fn from_toml(
+        file_name: &str,
+        text: &str,
+        schema: &FactSchema,
+    ) -> Result<RoutingMatrix, RulesError> {
         let source = SourceFile {
             name: file_name,
             text,
@@ -141,8 +145,13 @@ impl RoutingMatrix {
         let mut segments = Vec::new();
         for (i, seg) in spec.segments.iter().enumerate() {
             if segments.iter().any(|(n, _)| n == &seg.name) || seg.name == "*" {
-                let offset = source.and_then(|(_, sp)| sp.segment.get(i)).map(|s| s.span().start);
-                errors.push(invalid(offset, format!("segment `{}` is defined twice or reserved", seg.name)));
+                let offset = source
+                    .and_then(|(_, sp)| sp.segment.get(i))
+                    .map(|s| s.span().start);
+                errors.push(invalid(
+                    offset,
+                    format!("segment `{}` is defined twice or reserved", seg.name),
+                ));
                 continue;
             }
             let condition = match &seg.when {
@@ -151,7 +160,10 @@ impl RoutingMatrix {
                     Ok(c) => Some(c),
                     Err(e) => {
                         let span = source.and_then(|(_, sp)| {
-                            sp.segment.get(i).and_then(|s| s.get_ref().when.as_ref()).map(|w| w.span())
+                            sp.segment
+                                .get(i)
+                                .and_then(|s| s.get_ref().when.as_ref())
+                                .map(|w| w.span())
                         });
                         let context = format!("segment `{}`", seg.name);
                         errors.push(match (source, span) {
@@ -173,12 +185,18 @@ impl RoutingMatrix {
         for (i, route) in spec.routes.iter().enumerate() {
             let spans = source.and_then(|(_, sp)| sp.route.get(i));
             let at = |f: fn(&RouteSpans) -> Option<usize>| {
-                spans.and_then(|s| f(s.get_ref())).or(spans.map(|s| s.span().start))
+                spans
+                    .and_then(|s| f(s.get_ref()))
+                    .or(spans.map(|s| s.span().start))
             };
             if route.segment != "*" && !segments.iter().any(|(n, _)| *n == route.segment) {
                 errors.push(invalid(
                     at(|r| r.segment.as_ref().map(|s| s.span().start)),
-                    format!("route for unknown segment `{}` (segments: {})", route.segment, names(&spec.segments)),
+                    format!(
+                        "route for unknown segment `{}` (segments: {})",
+                        route.segment,
+                        names(&spec.segments)
+                    ),
                 ));
                 continue;
             }
@@ -188,7 +206,10 @@ impl RoutingMatrix {
                 match route.operation.parse::<Operation>() {
                     Ok(op) => Some(op),
                     Err(e) => {
-                        errors.push(invalid(at(|r| r.operation.as_ref().map(|s| s.span().start)), e));
+                        errors.push(invalid(
+                            at(|r| r.operation.as_ref().map(|s| s.span().start)),
+                            e,
+                        ));
                         continue;
                     }
                 }
@@ -200,10 +221,16 @@ impl RoutingMatrix {
                 ));
                 continue;
             }
-            if cells.insert((route.segment.clone(), operation), route.to.clone()).is_some() {
+            if cells
+                .insert((route.segment.clone(), operation), route.to.clone())
+                .is_some()
+            {
                 errors.push(invalid(
                     at(|_| None),
-                    format!("two routes for segment `{}` × operation `{}`", route.segment, route.operation),
+                    format!(
+                        "two routes for segment `{}` × operation `{}`",
+                        route.segment, route.operation
+                    ),
                 ));
             }
         }
@@ -264,7 +291,10 @@ impl RoutingMatrix {
         Route {
             segment: segment.map(str::to_string),
             channels: Vec::new(),
-            reason: format!("segment {} × {operation}: no route", segment.unwrap_or("(none)")),
+            reason: format!(
+                "segment {} × {operation}: no route",
+                segment.unwrap_or("(none)")
+            ),
         }
     }
 
@@ -285,7 +315,11 @@ impl RoutingMatrix {
                 let reason = if skipped.is_empty() {
                     route.reason
                 } else {
-                    format!("{}; fell back past {} (unavailable)", route.reason, join(&skipped))
+                    format!(
+                        "{}; fell back past {} (unavailable)",
+                        route.reason,
+                        join(&skipped)
+                    )
                 };
                 return Some((c, reason));
             }
@@ -296,11 +330,19 @@ impl RoutingMatrix {
 }
 
 fn join(channels: &[Channel]) -> String {
-    channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn names(segments: &[SegmentSpec]) -> String {
-    segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    segments
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One customer's contacts per year on each channel and what the customer is worth, for
@@ -346,7 +388,10 @@ pub struct CheaperChannel {
 /// Loyal low-value customers whose cost to serve is a large share of their margin, with the saving a
 /// move to the cheaper channel would bring (seed 004: « proposer un canal de distribution moins
 /// coûteux »). Sorted by saving, largest first.
-pub fn cheaper_channel_suggestions(customers: &[ChannelUse], config: &CheaperChannelConfig) -> Vec<CheaperChannel> {
+pub fn cheaper_channel_suggestions(
+    customers: &[ChannelUse],
+    config: &CheaperChannelConfig,
+) -> Vec<CheaperChannel> {
     let cost = |c: &Channel| config.cost_per_contact.get(c).copied().unwrap_or(0.0);
     let target_cost = cost(&config.target);
     let mut out: Vec<CheaperChannel> = customers
@@ -373,7 +418,11 @@ pub fn cheaper_channel_suggestions(customers: &[ChannelUse], config: &CheaperCha
             })
         })
         .collect();
-    out.sort_by(|a, b| b.yearly_saving.total_cmp(&a.yearly_saving).then_with(|| a.customer_id.cmp(&b.customer_id)));
+    out.sort_by(|a, b| {
+        b.yearly_saving
+            .total_cmp(&a.yearly_saving)
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    });
     out
 }
 

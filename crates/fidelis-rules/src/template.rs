@@ -69,7 +69,10 @@ pub fn render(text: &str, facts: &Facts, event: Option<&Event>) -> String {
     let mut last = 0;
     for (offset, name) in found {
         out.push_str(&unescape(&text[last..offset]));
-        let end = offset + text[offset..].find('}').map_or(text.len() - offset, |e| e + 1);
+        let end = offset
+            + text[offset..]
+                .find('}')
+                .map_or(text.len() - offset, |e| e + 1);
         out.push_str(&display(name, facts, event));
         last = end;
     }
@@ -132,8 +135,16 @@ mod tests {
             "À Meknès: {fin} le 2025-04-01 dans 22 jours, 1234.50 ."
         );
         let cases = [
-            ("Hi {profile.nam}", 3, "unknown fact `profile.nam` in the template"),
-            ("Hi {profile.city", 3, "unclosed `{` (write `{{` for a brace)"),
+            (
+                "Hi {profile.nam}",
+                3,
+                "unknown fact `profile.nam` in the template",
+            ),
+            (
+                "Hi {profile.city",
+                3,
+                "unclosed `{` (write `{{` for a brace)",
+            ),
             ("Hi } there", 3, "unopened `}` (write `}}` for a brace)"),
         ];
         for (text, offset, message) in cases {

@@ -50,14 +50,50 @@ mod tests {
     #[test]
     fn table() {
         let cases: &[(&str, &str, &str, u32, Option<(&str, f64)>)] = &[
-            ("today", "1980-03-10", "2025-03-10", 0, Some(("2025-03-10", 45.0))),
-            ("within the lead", "1980-03-15", "2025-03-10", 7, Some(("2025-03-15", 45.0))),
+            (
+                "today",
+                "1980-03-10",
+                "2025-03-10",
+                0,
+                Some(("2025-03-10", 45.0)),
+            ),
+            (
+                "within the lead",
+                "1980-03-15",
+                "2025-03-10",
+                7,
+                Some(("2025-03-15", 45.0)),
+            ),
             ("past the lead", "1980-03-18", "2025-03-10", 7, None),
             ("yesterday", "1980-03-09", "2025-03-10", 7, None),
-            ("across new year", "1990-01-02", "2024-12-28", 7, Some(("2025-01-02", 35.0))),
-            ("29 February in a common year", "2000-02-29", "2025-02-27", 3, Some(("2025-02-28", 25.0))),
-            ("29 February in a leap year", "2000-02-29", "2024-02-27", 3, Some(("2024-02-29", 24.0))),
-            ("born today: not a birthday yet", "2025-03-10", "2025-03-10", 7, None),
+            (
+                "across new year",
+                "1990-01-02",
+                "2024-12-28",
+                7,
+                Some(("2025-01-02", 35.0)),
+            ),
+            (
+                "29 February in a common year",
+                "2000-02-29",
+                "2025-02-27",
+                3,
+                Some(("2025-02-28", 25.0)),
+            ),
+            (
+                "29 February in a leap year",
+                "2000-02-29",
+                "2024-02-27",
+                3,
+                Some(("2024-02-29", 24.0)),
+            ),
+            (
+                "born today: not a birthday yet",
+                "2025-03-10",
+                "2025-03-10",
+                7,
+                None,
+            ),
         ];
         for &(name, born, as_of, lead, expected) in cases {
             let c = BirthInfo {

@@ -15,12 +15,23 @@ pub struct ComplaintInfo {
 }
 
 /// Complaints opened in `[as_of − lookback_days, as_of]`: dated at the opening, detail the id.
-pub fn complaints_opened(complaints: &[ComplaintInfo], as_of: NaiveDate, lookback_days: u32) -> Vec<Event> {
+pub fn complaints_opened(
+    complaints: &[ComplaintInfo],
+    as_of: NaiveDate,
+    lookback_days: u32,
+) -> Vec<Event> {
     let from = plus_days(as_of, -i64::from(lookback_days));
     let mut events: Vec<Event> = complaints
         .iter()
         .filter(|c| from <= c.opened_at.date() && c.opened_at.date() <= as_of)
-        .map(|c| Event::new(&c.customer_id, EventKind::ComplaintOpened, c.opened_at.date()).with_detail(&c.complaint_id))
+        .map(|c| {
+            Event::new(
+                &c.customer_id,
+                EventKind::ComplaintOpened,
+                c.opened_at.date(),
+            )
+            .with_detail(&c.complaint_id)
+        })
         .collect();
     sort_events(&mut events);
     events
@@ -43,7 +54,10 @@ pub fn service_norm_breaches(
         .filter_map(|c| {
             let opened = c.opened_at.date();
             let breach_day = plus_days(opened, i64::from(norm_days) + 1);
-            let answered = c.first_response_at.map(|t| t.date()).filter(|&d| d <= as_of);
+            let answered = c
+                .first_response_at
+                .map(|t| t.date())
+                .filter(|&d| d <= as_of);
             let days = (answered.unwrap_or(as_of) - opened).num_days();
             (days > i64::from(norm_days) && from <= breach_day && breach_day <= as_of).then(|| {
                 Event::new(&c.customer_id, EventKind::ServiceNormBreached, breach_day)
@@ -77,18 +91,58 @@ mod tests {
     fn breaches_table() {
         // As of 2025-03-20, norm 8 days, lookback 30 days.
         let cases: &[(&str, &str, Option<&str>, Option<(&str, f64)>)] = &[
-            ("answered on day 8: within the norm", "2025-03-01 10:00", Some("2025-03-09 18:00"), None),
-            ("answered on day 9: breached", "2025-03-01 10:00", Some("2025-03-10 09:00"), Some(("2025-03-10", 9.0))),
-            ("unanswered, 19 days on", "2025-03-01 10:00", None, Some(("2025-03-10", 19.0))),
-            ("unanswered, 8 days on: not yet", "2025-03-12 10:00", None, None),
-            ("unanswered, 9 days on: from today", "2025-03-11 10:00", None, Some(("2025-03-20", 9.0))),
-            ("an answer after as_of is not known yet", "2025-03-01 10:00", Some("2025-03-25 10:00"), Some(("2025-03-10", 19.0))),
-            ("breached long ago: outside the lookback", "2025-01-01 10:00", Some("2025-01-20 10:00"), None),
+            (
+                "answered on day 8: within the norm",
+                "2025-03-01 10:00",
+                Some("2025-03-09 18:00"),
+                None,
+            ),
+            (
+                "answered on day 9: breached",
+                "2025-03-01 10:00",
+                Some("2025-03-10 09:00"),
+                Some(("2025-03-10", 9.0)),
+            ),
+            (
+                "unanswered, 19 days on",
+                "2025-03-01 10:00",
+                None,
+                Some(("2025-03-10", 19.0)),
+            ),
+            (
+                "unanswered, 8 days on: not yet",
+                "2025-03-12 10:00",
+                None,
+                None,
+            ),
+            (
+                "unanswered, 9 days on: from today",
+                "2025-03-11 10:00",
+                None,
+                Some(("2025-03-20", 9.0)),
+            ),
+            (
+                "an answer after as_of is not known yet",
+                "2025-03-01 10:00",
+                Some("2025-03-25 10:00"),
+                Some(("2025-03-10", 19.0)),
+            ),
+            (
+                "breached long ago: outside the lookback",
+                "2025-01-01 10:00",
+                Some("2025-01-20 10:00"),
+                None,
+            ),
         ];
         for &(name, opened, response, expected) in cases {
-            let got = service_norm_breaches(&[complaint(opened, response)], NaiveDate::from_ymd_opt(2025, 3, 20).unwrap(), 8, 30)
-                .first()
-                .map(|e| (e.date.to_string(), e.value.unwrap_or(-1.0)));
+            let got = service_norm_breaches(
+                &[complaint(opened, response)],
+                NaiveDate::from_ymd_opt(2025, 3, 20).unwrap(),
+                8,
+                30,
+            )
+            .first()
+            .map(|e| (e.date.to_string(), e.value.unwrap_or(-1.0)));
             assert_eq!(got, expected.map(|(d, v)| (d.to_string(), v)), "{name}");
         }
     }

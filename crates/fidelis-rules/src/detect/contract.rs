@@ -63,7 +63,10 @@ mod tests {
             let events = contract_ends(&[c], as_of, 30);
             assert_eq!(events.first().and_then(|e| e.value), expected, "{name}");
             if let Some(e) = events.first() {
-                assert_eq!((e.kind.as_str(), e.detail.as_deref()), ("contract_end", Some("K1")));
+                assert_eq!(
+                    (e.kind.as_str(), e.detail.as_deref()),
+                    ("contract_end", Some("K1"))
+                );
                 assert_eq!(Some(e.date), end.map(day));
             }
         }

@@ -56,7 +56,11 @@ pub fn estimated_next_purchase(dates: &[NaiveDate]) -> Option<(NaiveDate, i64)> 
 
 /// Customers whose estimated next purchase falls in `[as_of − grace, as_of + lead]`: one event dated
 /// at the estimate, with the days until it as value (negative when overdue) and the cycle as detail.
-pub fn renewals_due(histories: &[PurchaseHistory], as_of: NaiveDate, config: &CycleConfig) -> Vec<Event> {
+pub fn renewals_due(
+    histories: &[PurchaseHistory],
+    as_of: NaiveDate,
+    config: &CycleConfig,
+) -> Vec<Event> {
     let from = plus_days(as_of, -i64::from(config.grace_days));
     let to = plus_days(as_of, i64::from(config.lead_days));
     let mut events: Vec<Event> = histories
@@ -93,9 +97,18 @@ mod tests {
     #[test]
     fn estimate_uses_the_median_gap() {
         let cases: &[(&[&str], Option<(&str, i64)>)] = &[
-            (&["2022-01-01", "2023-01-01", "2024-01-01"], Some(("2024-12-31", 365))),
-            (&["2024-01-01", "2024-02-01", "2024-03-01", "2024-09-01"], Some(("2024-10-02", 31))),
-            (&["2024-03-01", "2024-01-01", "2024-01-01", "2024-02-01"], Some(("2024-03-31", 30))),
+            (
+                &["2022-01-01", "2023-01-01", "2024-01-01"],
+                Some(("2024-12-31", 365)),
+            ),
+            (
+                &["2024-01-01", "2024-02-01", "2024-03-01", "2024-09-01"],
+                Some(("2024-10-02", 31)),
+            ),
+            (
+                &["2024-03-01", "2024-01-01", "2024-01-01", "2024-02-01"],
+                Some(("2024-03-31", 30)),
+            ),
             (&["2024-01-01"], None),
             (&[], None),
         ];
@@ -119,7 +132,12 @@ mod tests {
             ("overdue, within grace", "2025-06-30", &cars, Some(-30.0)),
             ("past grace", "2025-07-01", &cars, None),
             ("two purchases are too few", "2025-04-01", &cars[1..], None),
-            ("later purchases are unknown as of the date", "2019-05-01", &["2013-06-01", "2016-06-01", "2019-06-01", "2022-06-01"], None),
+            (
+                "later purchases are unknown as of the date",
+                "2019-05-01",
+                &["2013-06-01", "2016-06-01", "2019-06-01", "2022-06-01"],
+                None,
+            ),
         ];
         for &(name, as_of, dates, expected) in cases {
             let h = PurchaseHistory {

@@ -86,7 +86,8 @@ impl Calendar {
         for spanned in file.holiday {
             let offset = spanned.span().start;
             let spec = spanned.into_inner();
-            let rule = Self::rule(&spec).map_err(|m| source.invalid(offset, format!("holiday `{}`: {m}", spec.name)))?;
+            let rule = Self::rule(&spec)
+                .map_err(|m| source.invalid(offset, format!("holiday `{}`: {m}", spec.name)))?;
             holidays.push((spec.name, rule));
         }
         Ok(Calendar { holidays })
@@ -97,11 +98,13 @@ impl Calendar {
         let holidays = specs
             .iter()
             .map(|spec| {
-                Self::rule(spec).map(|r| (spec.name.clone(), r)).map_err(|m| RulesError::Invalid {
-                    file: "calendar".into(),
-                    position: crate::Position { line: 1, column: 1 },
-                    message: format!("holiday `{}`: {m}", spec.name),
-                })
+                Self::rule(spec)
+                    .map(|r| (spec.name.clone(), r))
+                    .map_err(|m| RulesError::Invalid {
+                        file: "calendar".into(),
+                        position: crate::Position { line: 1, column: 1 },
+                        message: format!("holiday `{}`: {m}", spec.name),
+                    })
             })
             .collect::<Result<_, _>>()?;
         Ok(Calendar { holidays })
@@ -208,7 +211,12 @@ date = "02-29"
 
     #[test]
     fn easter_dates() {
-        for (year, expected) in [(2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2000, "2000-04-23")] {
+        for (year, expected) in [
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-05"),
+            (2000, "2000-04-23"),
+        ] {
             assert_eq!(easter(year), Some(day(expected)), "{year}");
         }
     }
@@ -223,11 +231,16 @@ date = "02-29"
             ("2026-05-20", 14, &[("Fête des mères", "2026-05-31")]),
             ("2025-02-25", 5, &[("Bissextile", "2025-02-28")]),
             ("2025-06-01", 30, &[]),
-            ("2025-12-20", 100, &[("Noël", "2025-12-25"), ("Bissextile", "2026-02-28")]),
+            (
+                "2025-12-20",
+                100,
+                &[("Noël", "2025-12-25"), ("Bissextile", "2026-02-28")],
+            ),
         ];
         for &(as_of, lead, expected) in cases {
             let got = calendar.upcoming(day(as_of), lead);
-            let expected: Vec<(&str, NaiveDate)> = expected.iter().map(|&(n, d)| (n, day(d))).collect();
+            let expected: Vec<(&str, NaiveDate)> =
+                expected.iter().map(|&(n, d)| (n, day(d))).collect();
             assert_eq!(got, expected, "as of {as_of}");
         }
         let events = holiday_events(&calendar, ["c2", "c1"], day("2025-12-20"), 10);
@@ -235,15 +248,31 @@ date = "02-29"
             .iter()
             .map(|e| (e.customer_id.as_str(), e.detail.as_deref(), e.value))
             .collect();
-        assert_eq!(got, [("c1", Some("Noël"), Some(5.0)), ("c2", Some("Noël"), Some(5.0))]);
+        assert_eq!(
+            got,
+            [
+                ("c1", Some("Noël"), Some(5.0)),
+                ("c2", Some("Noël"), Some(5.0))
+            ]
+        );
     }
 
     #[test]
     fn errors_point_at_the_holiday() {
         let cases = [
-            ("[[holiday]]\nname = \"x\"\ndate = \"13-01\"\n", 1, 1, "`13-01` is not a month and day"),
+            (
+                "[[holiday]]\nname = \"x\"\ndate = \"13-01\"\n",
+                1,
+                1,
+                "`13-01` is not a month and day",
+            ),
             ("\n[[holiday]]\nname = \"x\"\n", 2, 1, "give exactly one of"),
-            ("[[holiday]]\nname = \"x\"\ndates = [\"2025-02-30\"]\n", 3, 10, ""),
+            (
+                "[[holiday]]\nname = \"x\"\ndates = [\"2025-02-30\"]\n",
+                3,
+                10,
+                "",
+            ),
         ];
         for (text, line, column, message) in cases {
             let e = Calendar::from_toml("calendar.toml", text).unwrap_err();

@@ -16,7 +16,12 @@ pub struct LifeEventRecord {
 
 /// Life events dated in `[as_of − lookback_days, as_of + lead_days]` (a planned move or retirement
 /// may be known ahead): kind `life_event`, the life event's kind as detail, the days since it as value.
-pub fn life_events(records: &[LifeEventRecord], as_of: NaiveDate, lookback_days: u32, lead_days: u32) -> Vec<Event> {
+pub fn life_events(
+    records: &[LifeEventRecord],
+    as_of: NaiveDate,
+    lookback_days: u32,
+    lead_days: u32,
+) -> Vec<Event> {
     let from = plus_days(as_of, -i64::from(lookback_days));
     let to = plus_days(as_of, i64::from(lead_days));
     let mut events: Vec<Event> = records
@@ -42,7 +47,12 @@ mod tests {
         let cases = [
             ("moving last week", "moving", "2025-03-03", Some(7.0)),
             ("birth today", "birth", "2025-03-10", Some(0.0)),
-            ("retirement planned next month", "retirement", "2025-04-01", Some(-22.0)),
+            (
+                "retirement planned next month",
+                "retirement",
+                "2025-04-01",
+                Some(-22.0),
+            ),
             ("divorce last year", "divorce", "2024-03-01", None),
             ("move planned in a year", "moving", "2026-03-01", None),
         ];
@@ -55,7 +65,10 @@ mod tests {
             let events = life_events(&[r], as_of, 30, 60);
             assert_eq!(events.first().and_then(|e| e.value), expected, "{name}");
             if let Some(e) = events.first() {
-                assert_eq!((e.kind.as_str(), e.detail.as_deref()), ("life_event", Some(kind)));
+                assert_eq!(
+                    (e.kind.as_str(), e.detail.as_deref()),
+                    ("life_event", Some(kind))
+                );
             }
         }
     }

@@ -31,16 +31,22 @@ use chrono::{NaiveDate, TimeDelta};
 
 /// `as_of + days`, saturating at the calendar's end.
 pub(crate) fn plus_days(d: NaiveDate, days: i64) -> NaiveDate {
-    d.checked_add_signed(TimeDelta::days(days)).unwrap_or(if days >= 0 {
-        NaiveDate::MAX
-    } else {
-        NaiveDate::MIN
-    })
+    d.checked_add_signed(TimeDelta::days(days))
+        .unwrap_or(if days >= 0 {
+            NaiveDate::MAX
+        } else {
+            NaiveDate::MIN
+        })
 }
 
 /// Orders events for reproducible output: by date, customer, kind, detail.
 pub(crate) fn sort_events(events: &mut [crate::Event]) {
     events.sort_by(|a, b| {
-        (a.date, &a.customer_id, &a.kind, &a.detail).cmp(&(b.date, &b.customer_id, &b.kind, &b.detail))
+        (a.date, &a.customer_id, &a.kind, &a.detail).cmp(&(
+            b.date,
+            &b.customer_id,
+            &b.kind,
+            &b.detail,
+        ))
     });
 }

@@ -41,7 +41,9 @@ pub fn new_products(
         .flat_map(|c| {
             recent
                 .iter()
-                .filter(|l| c.categories.contains(&l.category) && !c.products.contains(&l.product_id))
+                .filter(|l| {
+                    c.categories.contains(&l.category) && !c.products.contains(&l.product_id)
+                })
                 .map(|l| {
                     Event::new(&c.customer_id, EventKind::NewProduct, l.launch_date)
                         .with_value((l.launch_date - as_of).num_days() as f64)
@@ -80,17 +82,32 @@ mod tests {
             products: owned.iter().map(|s| s.to_string()).collect(),
         };
         let cases: &[(&str, CustomerPurchases, &[(&str, f64)])] = &[
-            ("music fan: the coming album", buyer("c1", &["music"], &[]), &[("album-2", 2.0)]),
-            ("music and books", buyer("c1", &["books", "music"], &[]), &[("novel-9", -9.0), ("album-2", 2.0)]),
+            (
+                "music fan: the coming album",
+                buyer("c1", &["music"], &[]),
+                &[("album-2", 2.0)],
+            ),
+            (
+                "music and books",
+                buyer("c1", &["books", "music"], &[]),
+                &[("novel-9", -9.0), ("album-2", 2.0)],
+            ),
             ("already has it", buyer("c1", &["tv"], &["tv-x"]), &[]),
             ("other categories", buyer("c1", &["garden"], &[]), &[]),
         ];
         for (name, customer, expected) in cases {
-            let got: Vec<(String, f64)> = new_products(&launches, std::slice::from_ref(customer), day("2025-03-10"), 7, 14)
-                .into_iter()
-                .map(|e| (e.detail.unwrap_or_default(), e.value.unwrap_or(0.0)))
-                .collect();
-            let expected: Vec<(String, f64)> = expected.iter().map(|&(p, v)| (p.to_string(), v)).collect();
+            let got: Vec<(String, f64)> = new_products(
+                &launches,
+                std::slice::from_ref(customer),
+                day("2025-03-10"),
+                7,
+                14,
+            )
+            .into_iter()
+            .map(|e| (e.detail.unwrap_or_default(), e.value.unwrap_or(0.0)))
+            .collect();
+            let expected: Vec<(String, f64)> =
+                expected.iter().map(|&(p, v)| (p.to_string(), v)).collect();
             assert_eq!(got, expected, "{name}");
         }
     }

@@ -56,7 +56,8 @@ pub fn usage_drops(series: &[UsageSeries], as_of: NaiveDate, test: &SemiAttritio
     let mut events: Vec<Event> = series
         .iter()
         .filter_map(|s| {
-            let by_month: BTreeMap<i32, f64> = s.months.iter().map(|&(d, v)| (month_index(d), v)).collect();
+            let by_month: BTreeMap<i32, f64> =
+                s.months.iter().map(|&(d, v)| (month_index(d), v)).collect();
             let mean = |range: std::ops::Range<i32>| {
                 let values: Vec<f64> = range.filter_map(|m| by_month.get(&m).copied()).collect();
                 let n = values.len();
@@ -64,13 +65,18 @@ pub fn usage_drops(series: &[UsageSeries], as_of: NaiveDate, test: &SemiAttritio
             };
             let (recent_mean, n_recent) = mean(recent.clone())?;
             let (base_mean, n_base) = mean(baseline.clone())?;
-            let complete = n_recent as u32 == test.recent_months && 2 * n_base as u32 >= test.baseline_months;
+            let complete =
+                n_recent as u32 == test.recent_months && 2 * n_base as u32 >= test.baseline_months;
             let ratio = recent_mean / base_mean;
-            (complete && base_mean >= test.min_baseline && base_mean > 0.0 && ratio < test.threshold).then(|| {
-                Event::new(&s.customer_id, EventKind::UsageDrop, dated)
-                    .with_value(ratio)
-                    .with_detail(&s.metric)
-            })
+            (complete
+                && base_mean >= test.min_baseline
+                && base_mean > 0.0
+                && ratio < test.threshold)
+                .then(|| {
+                    Event::new(&s.customer_id, EventKind::UsageDrop, dated)
+                        .with_value(ratio)
+                        .with_detail(&s.metric)
+                })
         })
         .collect();
     super::sort_events(&mut events);
@@ -103,14 +109,42 @@ mod tests {
             v
         };
         let cases: Vec<(&str, Vec<(u32, f64)>, Option<f64>)> = vec![
-            ("halved and more: flagged", with(&[(7, 40.0), (8, 40.0)]), Some(0.4)),
-            ("exactly half: not below", with(&[(7, 50.0), (8, 50.0)]), None),
+            (
+                "halved and more: flagged",
+                with(&[(7, 40.0), (8, 40.0)]),
+                Some(0.4),
+            ),
+            (
+                "exactly half: not below",
+                with(&[(7, 50.0), (8, 50.0)]),
+                None,
+            ),
             ("steady", with(&[(7, 95.0), (8, 110.0)]), None),
-            ("the current month is ignored", with(&[(7, 100.0), (8, 100.0), (9, 0.0)]), None),
-            ("a recent month missing: no judgement", with(&[(8, 0.0)]), None),
-            ("a low user's own baseline", vec![(1, 4.0), (2, 4.0), (3, 4.0), (7, 1.0), (8, 1.0)], Some(0.25)),
-            ("too little baseline", vec![(5, 100.0), (6, 100.0), (7, 1.0), (8, 1.0)], None),
-            ("baseline under the minimum", vec![(1, 0.5), (2, 0.5), (3, 0.5), (7, 0.0), (8, 0.0)], None),
+            (
+                "the current month is ignored",
+                with(&[(7, 100.0), (8, 100.0), (9, 0.0)]),
+                None,
+            ),
+            (
+                "a recent month missing: no judgement",
+                with(&[(8, 0.0)]),
+                None,
+            ),
+            (
+                "a low user's own baseline",
+                vec![(1, 4.0), (2, 4.0), (3, 4.0), (7, 1.0), (8, 1.0)],
+                Some(0.25),
+            ),
+            (
+                "too little baseline",
+                vec![(5, 100.0), (6, 100.0), (7, 1.0), (8, 1.0)],
+                None,
+            ),
+            (
+                "baseline under the minimum",
+                vec![(1, 0.5), (2, 0.5), (3, 0.5), (7, 0.0), (8, 0.0)],
+                None,
+            ),
         ];
         for (name, values, expected) in cases {
             let events = usage_drops(&[series(&values)], as_of, &SemiAttrition::default());

@@ -5,8 +5,8 @@
 //! is three-valued: an absent fact makes a comparison unknown (`None`), `&&`/`||` follow Kleene's
 //! tables, and an unknown condition does not fire.
 
-use super::parse::{BinOp, Node, NodeKind, Span};
 use super::EvalContext;
+use super::parse::{BinOp, Node, NodeKind, Span};
 use crate::error::{ExprError, Position};
 use crate::facts::{FactSchema, Kind, Value};
 use chrono::{Datelike, NaiveDate};
@@ -102,7 +102,11 @@ impl Compiler<'_> {
         if typed.kind() != kind {
             return Err(self.error(
                 node.span,
-                format!("expected a {kind}, but `{}` is a {}", self.text(node.span), typed.kind()),
+                format!(
+                    "expected a {kind}, but `{}` is a {}",
+                    self.text(node.span),
+                    typed.kind()
+                ),
             ));
         }
         Ok(typed)
@@ -219,13 +223,13 @@ impl Compiler<'_> {
                     ));
                 }
             };
-            if let Some(first) = values.first().and_then(Value::kind) {
-                if value.kind() != Some(first) {
-                    return Err(self.error(
-                        item.span,
-                        format!("list items must all be of one kind: this list holds {first}s"),
-                    ));
-                }
+            if let Some(first) = values.first().and_then(Value::kind)
+                && value.kind() != Some(first)
+            {
+                return Err(self.error(
+                    item.span,
+                    format!("list items must all be of one kind: this list holds {first}s"),
+                ));
             }
             values.push(value);
         }
@@ -234,13 +238,17 @@ impl Compiler<'_> {
 
     fn date_literal(&self, args: &[Node], span: Span) -> Result<NaiveDate, ExprError> {
         match args {
-            [Node {
-                kind: NodeKind::Str(s),
+            [
+                Node {
+                    kind: NodeKind::Str(s),
+                    span,
+                },
+            ] => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| self.error(*span, format!("`{s}` is not a date written YYYY-MM-DD"))),
+            _ => Err(self.error(
                 span,
-            }] => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                self.error(*span, format!("`{s}` is not a date written YYYY-MM-DD"))
-            }),
-            _ => Err(self.error(span, "date() takes one string literal, \"YYYY-MM-DD\"".into())),
+                "date() takes one string literal, \"YYYY-MM-DD\"".into(),
+            )),
         }
     }
 
@@ -249,15 +257,15 @@ impl Compiler<'_> {
         let a = self.compile(then)?;
         let b = self.expect(otherwise, a.kind())?;
         Ok(match (a, b) {
-            (Typed::Num(a), Typed::Num(b)) => {
-                Typed::Num(Box::new(move |x| c(x).and_then(|t| if t { a(x) } else { b(x) })))
-            }
-            (Typed::Bool(a), Typed::Bool(b)) => {
-                Typed::Bool(Box::new(move |x| c(x).and_then(|t| if t { a(x) } else { b(x) })))
-            }
-            (Typed::Date(a), Typed::Date(b)) => {
-                Typed::Date(Box::new(move |x| c(x).and_then(|t| if t { a(x) } else { b(x) })))
-            }
+            (Typed::Num(a), Typed::Num(b)) => Typed::Num(Box::new(move |x| {
+                c(x).and_then(|t| if t { a(x) } else { b(x) })
+            })),
+            (Typed::Bool(a), Typed::Bool(b)) => Typed::Bool(Box::new(move |x| {
+                c(x).and_then(|t| if t { a(x) } else { b(x) })
+            })),
+            (Typed::Date(a), Typed::Date(b)) => Typed::Date(Box::new(move |x| {
+                c(x).and_then(|t| if t { a(x) } else { b(x) })
+            })),
             (Typed::Str(a), Typed::Str(b)) => Typed::Str(Str::Dyn(Box::new(move |x| {
                 c(x).and_then(|t| if t { a.get(x) } else { b.get(x) })
                     .map(Cow::into_owned)
@@ -364,32 +372,51 @@ impl Compiler<'_> {
             Typed::List(list) => list,
             _ => unreachable!("kind checked"),
         };
-        if let List::Lit(values) = &list {
-            if let Some(k) = values.first().and_then(Value::kind) {
-                if k != item.kind() {
-                    return Err(self.error(
-                        l.span,
-                        format!("`{}` is a {} but the list holds {k}s", self.text(l.span), item.kind()),
-                    ));
-                }
-            }
+        if let List::Lit(values) = &list
+            && let Some(k) = values.first().and_then(Value::kind)
+            && k != item.kind()
+        {
+            return Err(self.error(
+                l.span,
+                format!(
+                    "`{}` is a {} but the list holds {k}s",
+                    self.text(l.span),
+                    item.kind()
+                ),
+            ));
         }
         Ok(Typed::Bool(match item {
             Typed::Num(f) => Box::new(move |c| {
                 let x = f(c)?;
-                Some(list.get(c)?.iter().any(|v| matches!(v, Value::Number(y) if *y == x)))
+                Some(
+                    list.get(c)?
+                        .iter()
+                        .any(|v| matches!(v, Value::Number(y) if *y == x)),
+                )
             }),
             Typed::Date(f) => Box::new(move |c| {
                 let x = f(c)?;
-                Some(list.get(c)?.iter().any(|v| matches!(v, Value::Date(y) if *y == x)))
+                Some(
+                    list.get(c)?
+                        .iter()
+                        .any(|v| matches!(v, Value::Date(y) if *y == x)),
+                )
             }),
             Typed::Bool(f) => Box::new(move |c| {
                 let x = f(c)?;
-                Some(list.get(c)?.iter().any(|v| matches!(v, Value::Bool(y) if *y == x)))
+                Some(
+                    list.get(c)?
+                        .iter()
+                        .any(|v| matches!(v, Value::Bool(y) if *y == x)),
+                )
             }),
             Typed::Str(s) => Box::new(move |c| {
                 let x = s.get(c)?;
-                Some(list.get(c)?.iter().any(|v| matches!(v, Value::String(y) if **y == *x)))
+                Some(
+                    list.get(c)?
+                        .iter()
+                        .any(|v| matches!(v, Value::String(y) if **y == *x)),
+                )
             }),
             Typed::List(_) => {
                 return Err(self.error(l.span, "a list cannot be looked for in a list".into()));
@@ -432,7 +459,9 @@ impl Compiler<'_> {
                 Typed::Num(Box::new(move |c| Some((a(c)? - b(c)?).num_days() as f64)))
             }
             (Typed::Str(a), Typed::Str(b)) if op == BinOp::Add => {
-                Typed::Str(Str::Dyn(Box::new(move |c| Some(format!("{}{}", a.get(c)?, b.get(c)?)))))
+                Typed::Str(Str::Dyn(Box::new(move |c| {
+                    Some(format!("{}{}", a.get(c)?, b.get(c)?))
+                })))
             }
             (a, b) => return Err(mismatch(a.kind(), b.kind())),
         })
@@ -444,7 +473,11 @@ impl Compiler<'_> {
         } else {
             Err(self.error(
                 span,
-                format!("{name}() takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()),
+                format!(
+                    "{name}() takes {n} argument{}, found {}",
+                    if n == 1 { "" } else { "s" },
+                    args.len()
+                ),
             ))
         }
     }
@@ -468,7 +501,9 @@ impl Compiler<'_> {
             "size" => {
                 arity(1)?;
                 match self.compile(&args[0])? {
-                    Typed::Str(s) => Typed::Num(Box::new(move |c| Some(s.get(c)?.chars().count() as f64))),
+                    Typed::Str(s) => {
+                        Typed::Num(Box::new(move |c| Some(s.get(c)?.chars().count() as f64)))
+                    }
                     Typed::List(l) => Typed::Num(Box::new(move |c| Some(l.get(c)?.len() as f64))),
                     other => {
                         return Err(self.error(
@@ -500,9 +535,7 @@ impl Compiler<'_> {
             "age" => {
                 arity(1)?;
                 let d = self.date(&args[0])?;
-                Typed::Num(Box::new(move |c| {
-                    c.today.years_since(d(c)?).map(f64::from)
-                }))
+                Typed::Num(Box::new(move |c| c.today.years_since(d(c)?).map(f64::from)))
             }
             "year" | "month" | "day" | "weekday" => {
                 arity(1)?;
@@ -521,7 +554,11 @@ impl Compiler<'_> {
                 let upper = name == "upper";
                 Typed::Str(Str::Dyn(Box::new(move |c| {
                     let s = s.get(c)?;
-                    Some(if upper { s.to_uppercase() } else { s.to_lowercase() })
+                    Some(if upper {
+                        s.to_uppercase()
+                    } else {
+                        s.to_lowercase()
+                    })
                 })))
             }
             "starts_with" | "ends_with" => {
@@ -530,7 +567,11 @@ impl Compiler<'_> {
                 let ends = name == "ends_with";
                 Typed::Bool(Box::new(move |c| {
                     let (s, p) = (s.get(c)?, p.get(c)?);
-                    Some(if ends { s.ends_with(&*p) } else { s.starts_with(&*p) })
+                    Some(if ends {
+                        s.ends_with(&*p)
+                    } else {
+                        s.starts_with(&*p)
+                    })
                 }))
             }
             "contains" => {
@@ -544,7 +585,10 @@ impl Compiler<'_> {
                     other => {
                         return Err(self.error(
                             args[0].span,
-                            format!("contains() takes a string or a list, not a {}", other.kind()),
+                            format!(
+                                "contains() takes a string or a list, not a {}",
+                                other.kind()
+                            ),
                         ));
                     }
                 }
@@ -572,7 +616,10 @@ impl Compiler<'_> {
             _ => {
                 return Err(self.error(
                     span,
-                    format!("unknown function `{name}` (functions: {})", super::FUNCTIONS.join(", ")),
+                    format!(
+                        "unknown function `{name}` (functions: {})",
+                        super::FUNCTIONS.join(", ")
+                    ),
                 ));
             }
         })

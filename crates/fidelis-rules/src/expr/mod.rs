@@ -36,9 +36,28 @@ use std::fmt;
 
 /// The functions the language knows, for error messages and documentation.
 pub const FUNCTIONS: &[&str] = &[
-    "has", "size", "date", "days_between", "days_since", "days_until", "age", "year", "month", "day",
-    "weekday", "lower", "upper", "starts_with", "ends_with", "contains", "min", "max", "abs", "round",
-    "floor", "ceil",
+    "has",
+    "size",
+    "date",
+    "days_between",
+    "days_since",
+    "days_until",
+    "age",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "lower",
+    "upper",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "min",
+    "max",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
 ];
 
 /// What an expression is evaluated against: one customer's facts, the event being handled (none for
@@ -60,7 +79,10 @@ impl Condition {
     /// Compiles `source` against `schema`; the expression must be boolean.
     pub fn compile(source: &str, schema: &FactSchema) -> Result<Condition, ExprError> {
         let node = parse::parse(source)?;
-        let compiler = Compiler { src: source, schema };
+        let compiler = Compiler {
+            src: source,
+            schema,
+        };
         let eval = compiler.bool(&node)?;
         Ok(Condition {
             source: source.to_string(),
@@ -101,7 +123,11 @@ impl NumberExpr {
     /// Compiles `source` against `schema`; the expression must be a number.
     pub fn compile(source: &str, schema: &FactSchema) -> Result<NumberExpr, ExprError> {
         let node = parse::parse(source)?;
-        let eval = Compiler { src: source, schema }.num(&node)?;
+        let eval = Compiler {
+            src: source,
+            schema,
+        }
+        .num(&node)?;
         Ok(NumberExpr {
             source: source.to_string(),
             eval,

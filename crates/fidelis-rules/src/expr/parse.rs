@@ -49,8 +49,12 @@ pub(crate) fn lex(src: &str) -> Result<Vec<(Token, Span)>, ExprError> {
             continue;
         }
         let start = i;
-        let token = if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
+        let token = if c.is_ascii_digit()
+            || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+            {
                 i += 1;
             }
             if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
@@ -349,7 +353,11 @@ impl Parser<'_> {
             self.bump();
             let right = self.binary(level + 1)?;
             let (start, end) = (left.span.start, right.span.end);
-            left = Self::node(NodeKind::Binary(op, Box::new(left), Box::new(right)), start, end);
+            left = Self::node(
+                NodeKind::Binary(op, Box::new(left), Box::new(right)),
+                start,
+                end,
+            );
             // Relations do not chain: `a < b < c` is an error, as in CEL.
             if l == 2 && self.operator().is_some_and(|(_, l)| l == 2) {
                 return Err(self.unexpected("`&&` or `||` between comparisons"));
@@ -454,14 +462,49 @@ mod tests {
     #[test]
     fn syntax_errors_point_at_line_and_column() {
         let cases: &[(&str, usize, usize, &str)] = &[
-            ("a > ", 1, 5, "expected a value, a name or `(`, found the end of the expression"),
-            ("a = 1", 1, 3, "unexpected character `=` (use `==` to compare)"),
-            ("a > 1 &&\n  b <", 2, 6, "expected a value, a name or `(`, found the end of the expression"),
-            ("(a > 1", 1, 7, "expected `)`, found the end of the expression"),
-            ("a > 1 b", 1, 7, "expected an operator or the end of the expression, found `b`"),
+            (
+                "a > ",
+                1,
+                5,
+                "expected a value, a name or `(`, found the end of the expression",
+            ),
+            (
+                "a = 1",
+                1,
+                3,
+                "unexpected character `=` (use `==` to compare)",
+            ),
+            (
+                "a > 1 &&\n  b <",
+                2,
+                6,
+                "expected a value, a name or `(`, found the end of the expression",
+            ),
+            (
+                "(a > 1",
+                1,
+                7,
+                "expected `)`, found the end of the expression",
+            ),
+            (
+                "a > 1 b",
+                1,
+                7,
+                "expected an operator or the end of the expression, found `b`",
+            ),
             ("'abc", 1, 1, "unterminated string"),
-            ("1 < a < 3", 1, 7, "expected `&&` or `||` between comparisons, found `<`"),
-            ("x ) ", 1, 3, "expected an operator or the end of the expression, found `)`"),
+            (
+                "1 < a < 3",
+                1,
+                7,
+                "expected `&&` or `||` between comparisons, found `<`",
+            ),
+            (
+                "x ) ",
+                1,
+                3,
+                "expected an operator or the end of the expression, found `)`",
+            ),
             ("a.", 1, 1, "`a.` is not a valid name"),
         ];
         for &(src, line, column, message) in cases {

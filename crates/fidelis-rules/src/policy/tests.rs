@@ -48,7 +48,10 @@ fn consent(channel: ConsentChannel, granted: bool, at: &str) -> ConsentRecord {
 }
 
 fn all_granted() -> Vec<ConsentRecord> {
-    ConsentChannel::ALL.iter().map(|&c| consent(c, true, "2024-01-01 00:00")).collect()
+    ConsentChannel::ALL
+        .iter()
+        .map(|&c| consent(c, true, "2024-01-01 00:00"))
+        .collect()
 }
 
 fn sent(at: &str, channel: Channel) -> Outcome {
@@ -70,7 +73,9 @@ struct Case {
 }
 
 fn check(case: Case) {
-    let decisions = case.policy.decide(case.candidates, &case.history, &case.consents);
+    let decisions = case
+        .policy
+        .decide(case.candidates, &case.history, &case.consents);
     let got: Vec<(&str, Outcome)> = decisions
         .iter()
         .map(|d| (d.candidate.source.as_str(), d.outcome.clone()))
@@ -651,9 +656,16 @@ fn no_channel_and_passed_over_reasons() {
         &[],
         &[],
     );
-    assert_eq!(decisions[0].outcome, Outcome::Suppressed(Suppression::NoChannel));
     assert_eq!(
-        decisions[1].passed_over.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        decisions[0].outcome,
+        Outcome::Suppressed(Suppression::NoChannel)
+    );
+    assert_eq!(
+        decisions[1]
+            .passed_over
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>(),
         vec![Channel::Sms, Channel::Email]
     );
 }
@@ -677,7 +689,14 @@ per_week = 1
     assert_eq!(policy.quiet_weekdays, vec![Weekday::Sun]);
     let bad = ContactPolicy::from_toml("policy.toml", "max_per_week = 2\nquiet_hours = \"9pm\"\n")
         .unwrap_err();
-    assert_eq!(bad.position(), Some(crate::Position { line: 2, column: 15 }), "{bad}");
+    assert_eq!(
+        bad.position(),
+        Some(crate::Position {
+            line: 2,
+            column: 15
+        }),
+        "{bad}"
+    );
     let s = Suppression::Outranked {
         by: "r1".into(),
         constraint: Box::new(Suppression::ContactCap {

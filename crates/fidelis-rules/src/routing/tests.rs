@@ -2,8 +2,8 @@
 //! positions, and the cheaper-channel helper.
 
 use super::*;
-use crate::facts::Value;
 use crate::Position;
+use crate::facts::Value;
 use std::sync::Arc;
 
 const MATRIX: &str = r#"
@@ -75,44 +75,68 @@ fn routes_by_segment_and_operation_with_fallbacks() {
             &wealthy,
             Operation::ComplexSale,
             &all,
-            Some((Channel::Adviser, "segment wealthy × complex_sale: route wealthy × complex_sale → adviser, store, call_centre")),
+            Some((
+                Channel::Adviser,
+                "segment wealthy × complex_sale: route wealthy × complex_sale → adviser, store, call_centre",
+            )),
         ),
         (
             "adviser unavailable: the store",
             &wealthy,
             Operation::ComplexSale,
             &no_adviser,
-            Some((Channel::Store, "segment wealthy × complex_sale: route wealthy × complex_sale → adviser, store, call_centre; fell back past adviser (unavailable)")),
+            Some((
+                Channel::Store,
+                "segment wealthy × complex_sale: route wealthy × complex_sale → adviser, store, call_centre; fell back past adviser (unavailable)",
+            )),
         ),
         (
             "wealthy, another operation: the segment's catch-all",
             &wealthy,
             Operation::Service,
             &all,
-            Some((Channel::Adviser, "segment wealthy × service: route wealthy × * → adviser, call_centre")),
+            Some((
+                Channel::Adviser,
+                "segment wealthy × service: route wealthy × * → adviser, call_centre",
+            )),
         ),
         (
             "low-value loyal: the web",
             &loyal,
             Operation::SimpleSale,
             &all,
-            Some((Channel::Web, "segment low_value_loyal × simple_sale: route low_value_loyal × * → web, email")),
+            Some((
+                Channel::Web,
+                "segment low_value_loyal × simple_sale: route low_value_loyal × * → web, email",
+            )),
         ),
         (
             "mass appointment: the call platform",
             &mass,
             Operation::Appointment,
             &all,
-            Some((Channel::CallCentre, "segment mass × appointment: route * × appointment → call_centre")),
+            Some((
+                Channel::CallCentre,
+                "segment mass × appointment: route * × appointment → call_centre",
+            )),
         ),
         (
             "mass anything else: the default row",
             &mass,
             Operation::Complaint,
             &all,
-            Some((Channel::CallCentre, "segment mass × complaint: route * × * → call_centre, web")),
+            Some((
+                Channel::CallCentre,
+                "segment mass × complaint: route * × * → call_centre, web",
+            )),
         ),
-        ("nothing available", &mass, Operation::Complaint, &nothing, None),
+        (
+            "nothing available",
+            &mass,
+            Operation::Complaint,
+            &nothing,
+            None,
+        ),
     ];
     for (name, f, op, avail, expected) in cases {
         let got = m.route(f, *op, today(), avail);
@@ -173,7 +197,8 @@ fn errors_point_at_line_and_column() {
         ),
     ];
     for &(text, line, column, message) in cases {
-        let e = RoutingMatrix::from_toml("routing.toml", text, &FactSchema::standard()).unwrap_err();
+        let e =
+            RoutingMatrix::from_toml("routing.toml", text, &FactSchema::standard()).unwrap_err();
         assert_eq!(e.position(), Some(Position { line, column }), "{text}: {e}");
         assert!(e.to_string().contains(message), "{e}");
     }
@@ -192,13 +217,14 @@ fn cheaper_channel_for_low_value_loyal_customers() {
         max_cost_share: 0.3,
         max_potential: 500.0,
     };
-    let usage = |id: &str, margin: f64, potential: f64, loyal: bool, calls: f64, visits: f64| ChannelUse {
-        customer_id: id.into(),
-        yearly_margin: margin,
-        potential,
-        loyal,
-        contacts_per_year: [(Channel::CallCentre, calls), (Channel::Adviser, visits)].into(),
-    };
+    let usage =
+        |id: &str, margin: f64, potential: f64, loyal: bool, calls: f64, visits: f64| ChannelUse {
+            customer_id: id.into(),
+            yearly_margin: margin,
+            potential,
+            loyal,
+            contacts_per_year: [(Channel::CallCentre, calls), (Channel::Adviser, visits)].into(),
+        };
     let customers = [
         // 12 calls × 6 = 72 > 30 % of 100: move the calls to the web, saving 12 × 5.8.
         usage("loyal_small", 100.0, 150.0, true, 12.0, 0.0),
@@ -212,7 +238,13 @@ fn cheaper_channel_for_low_value_loyal_customers() {
     ];
     let got: Vec<(String, Channel, f64)> = cheaper_channel_suggestions(&customers, &config)
         .into_iter()
-        .map(|s| (s.customer_id, s.from, (s.yearly_saving * 100.0).round() / 100.0))
+        .map(|s| {
+            (
+                s.customer_id,
+                s.from,
+                (s.yearly_saving * 100.0).round() / 100.0,
+            )
+        })
         .collect();
     assert_eq!(
         got,

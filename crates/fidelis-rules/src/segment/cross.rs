@@ -32,10 +32,14 @@ impl CrossMatrix {
 
 /// Crosses two segmentations from (row segment, column segment, customer value) triples, one per
 /// customer.
-pub fn cross<R: AsRef<str>, C: AsRef<str>>(customers: impl IntoIterator<Item = (R, C, f64)>) -> CrossMatrix {
+pub fn cross<R: AsRef<str>, C: AsRef<str>>(
+    customers: impl IntoIterator<Item = (R, C, f64)>,
+) -> CrossMatrix {
     let mut cells: BTreeMap<(String, String), (u64, f64)> = BTreeMap::new();
     for (r, c, v) in customers {
-        let cell = cells.entry((r.as_ref().to_string(), c.as_ref().to_string())).or_default();
+        let cell = cells
+            .entry((r.as_ref().to_string(), c.as_ref().to_string()))
+            .or_default();
         cell.0 += 1;
         cell.1 += v;
     }
@@ -55,7 +59,9 @@ pub fn cross<R: AsRef<str>, C: AsRef<str>>(customers: impl IntoIterator<Item = (
         value[i][j] = *v;
     }
     let row_counts: Vec<u64> = counts.iter().map(|r| r.iter().sum()).collect();
-    let column_counts: Vec<u64> = (0..columns.len()).map(|j| counts.iter().map(|r| r[j]).sum()).collect();
+    let column_counts: Vec<u64> = (0..columns.len())
+        .map(|j| counts.iter().map(|r| r[j]).sum())
+        .collect();
     CrossMatrix {
         total_count: row_counts.iter().sum(),
         total_value: value.iter().flatten().sum(),
@@ -87,7 +93,10 @@ mod tests {
         assert_eq!(m.cell("loyalty", "champions"), Some((2, 150.0)));
         assert_eq!(m.cell("retention", "lost"), Some((0, 0.0)));
         assert_eq!(m.cell("nope", "lost"), None);
-        assert_eq!((m.row_counts.clone(), m.column_counts.clone()), (vec![3, 1, 1], vec![2, 2, 1]));
+        assert_eq!(
+            (m.row_counts.clone(), m.column_counts.clone()),
+            (vec![3, 1, 1], vec![2, 2, 1])
+        );
         assert_eq!((m.total_count, m.total_value), (5, 195.0));
         let empty = cross(Vec::<(&str, &str, f64)>::new());
         assert_eq!((empty.total_count, empty.rows.len()), (0, 0));

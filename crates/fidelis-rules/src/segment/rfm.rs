@@ -28,7 +28,9 @@ pub struct RfmInput {
 /// | at_risk | 1–2 | FM 3–4 |
 /// | hibernating | 2 | FM 1–2 |
 /// | lost | 1 | FM 1–2 |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RfmSegment {
     Champions,
@@ -115,13 +117,23 @@ pub fn rfm_scores(inputs: &[RfmInput]) -> Vec<RfmScore> {
         return Vec::new();
     }
     let sorted = |f: fn(&RfmInput) -> f64| {
-        let mut v: Vec<f64> = inputs.iter().map(f).map(|x| if x.is_nan() { f64::NEG_INFINITY } else { x }).collect();
+        let mut v: Vec<f64> = inputs
+            .iter()
+            .map(f)
+            .map(|x| if x.is_nan() { f64::NEG_INFINITY } else { x })
+            .collect();
         v.sort_unstable_by(f64::total_cmp);
         v
     };
     let clean = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
     // Negated recency: fewer days is "more".
-    let recency = sorted(|i| if i.recency_days.is_nan() { f64::NAN } else { -i.recency_days });
+    let recency = sorted(|i| {
+        if i.recency_days.is_nan() {
+            f64::NAN
+        } else {
+            -i.recency_days
+        }
+    });
     let frequency = sorted(|i| i.frequency);
     let monetary = sorted(|i| i.monetary);
     inputs
@@ -158,7 +170,12 @@ mod tests {
             })
             .collect();
         let codes: Vec<String> = rfm_scores(&inputs).into_iter().map(|s| s.code).collect();
-        assert_eq!(codes, ["515", "515", "424", "424", "333", "333", "242", "242", "151", "151"]);
+        assert_eq!(
+            codes,
+            [
+                "515", "515", "424", "424", "333", "333", "242", "242", "151", "151"
+            ]
+        );
     }
 
     #[test]

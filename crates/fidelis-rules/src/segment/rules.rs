@@ -44,7 +44,11 @@ pub struct RuleSegments {
 
 impl RuleSegments {
     /// Reads segments from a TOML file; every segment needs a `when`.
-    pub fn from_toml(file_name: &str, text: &str, schema: &FactSchema) -> Result<RuleSegments, RulesError> {
+    pub fn from_toml(
+        file_name: &str,
+        text: &str,
+        schema: &FactSchema,
+    ) -> Result<RuleSegments, RulesError> {
         let source = SourceFile {
             name: file_name,
             text,
@@ -56,11 +60,17 @@ impl RuleSegments {
         for (i, spanned) in file.segment.iter().enumerate() {
             let spec = spanned.get_ref();
             if segments.iter().any(|(n, _)| n == &spec.name) {
-                errors.push(source.invalid(spanned.span().start, format!("segment `{}` is defined twice", spec.name)));
+                errors.push(source.invalid(
+                    spanned.span().start,
+                    format!("segment `{}` is defined twice", spec.name),
+                ));
                 continue;
             }
             let Some(src) = &spec.when else {
-                errors.push(source.invalid(spanned.span().start, format!("segment `{}` needs a `when`", spec.name)));
+                errors.push(source.invalid(
+                    spanned.span().start,
+                    format!("segment `{}` needs a `when`", spec.name),
+                ));
                 continue;
             };
             match Condition::compile(src, schema) {
@@ -82,7 +92,10 @@ impl RuleSegments {
     }
 
     /// Segments given through the API; expression errors are positioned in the expression.
-    pub fn from_specs(specs: &[SegmentSpec], schema: &FactSchema) -> Result<RuleSegments, RulesError> {
+    pub fn from_specs(
+        specs: &[SegmentSpec],
+        schema: &FactSchema,
+    ) -> Result<RuleSegments, RulesError> {
         let mut segments = Vec::new();
         for spec in specs {
             let src = spec.when.as_deref().unwrap_or("true");
@@ -152,15 +165,28 @@ mod tests {
             f.set("score.churn_risk", risk).unwrap();
             customers.push(f);
         }
-        let got: Vec<Vec<&str>> = customers.iter().map(|f| segs.membership(f, today)).collect();
+        let got: Vec<Vec<&str>> = customers
+            .iter()
+            .map(|f| segs.membership(f, today))
+            .collect();
         assert_eq!(got, [vec!["at_risk_vip", "vip"], vec!["vip"], vec![]]);
         let (_, vip) = segs.segments().nth(1).unwrap();
         assert_eq!(members(vip, &customers, today), [0, 1]);
 
         let cases = [
-            ("[[segment]]\nname = \"a\"\nwhen = 'value.clv >> 3'\n", 3, 20, "expected a value"),
+            (
+                "[[segment]]\nname = \"a\"\nwhen = 'value.clv >> 3'\n",
+                3,
+                20,
+                "expected a value",
+            ),
             ("[[segment]]\nname = \"a\"\n", 1, 1, "needs a `when`"),
-            ("[[segment]]\nname = \"a\"\nwhen = 'true'\n[[segment]]\nname = \"a\"\nwhen = 'true'\n", 4, 1, "defined twice"),
+            (
+                "[[segment]]\nname = \"a\"\nwhen = 'true'\n[[segment]]\nname = \"a\"\nwhen = 'true'\n",
+                4,
+                1,
+                "defined twice",
+            ),
         ];
         for (text, line, column, message) in cases {
             let e = RuleSegments::from_toml("segments.toml", text, &schema).unwrap_err();

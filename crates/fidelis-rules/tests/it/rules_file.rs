@@ -100,13 +100,25 @@ fn a_valid_file_loads() {
     let ids: Vec<&str> = rules.rules().iter().map(|r| r.spec.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["contract_end_retention", "birthday_sms", "contract_end_mail", "at_risk_alert", "monthly_review"]
+        [
+            "contract_end_retention",
+            "birthday_sms",
+            "contract_end_mail",
+            "at_risk_alert",
+            "monthly_review"
+        ]
     );
     // The API shape is the file's shape.
     let json = serde_json::to_value(&rules.rules()[0].spec).unwrap();
-    assert_eq!(json["trigger"], serde_json::json!({"event": "contract_end"}));
+    assert_eq!(
+        json["trigger"],
+        serde_json::json!({"event": "contract_end"})
+    );
     assert_eq!(json["channel"], "routing:retention");
-    assert_eq!(json["action"], serde_json::json!({"kind": "call_task", "script": "retention_offer"}));
+    assert_eq!(
+        json["action"],
+        serde_json::json!({"kind": "call_task", "script": "retention_offer"})
+    );
     assert_eq!(json["timing"]["send_window"], "09:00-19:00");
     let back: fidelis_rules::RuleSpec = serde_json::from_value(json).unwrap();
     assert_eq!(back, rules.rules()[0].spec);
@@ -210,8 +222,15 @@ fn errors_carry_line_and_column() {
     for &(name, text, line, column, message) in cases {
         let e = error_of(text);
         assert_eq!(e.position(), Some(Position { line, column }), "{name}: {e}");
-        assert!(e.to_string().contains(message), "{name}: `{e}` lacks `{message}`");
-        assert!(e.to_string().starts_with(&format!("rules.toml: line {line}, column {column}: ")), "{name}: {e}");
+        assert!(
+            e.to_string().contains(message),
+            "{name}: `{e}` lacks `{message}`"
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("rules.toml: line {line}, column {column}: ")),
+            "{name}: {e}"
+        );
     }
 }
 
@@ -222,7 +241,19 @@ fn several_errors_are_reported_together() {
         panic!("two errors expected")
     };
     let positions: Vec<_> = errors.iter().filter_map(RulesError::position).collect();
-    assert_eq!(positions, [Position { line: 4, column: 14 }, Position { line: 10, column: 14 }]);
+    assert_eq!(
+        positions,
+        [
+            Position {
+                line: 4,
+                column: 14
+            },
+            Position {
+                line: 10,
+                column: 14
+            }
+        ]
+    );
 }
 
 #[test]
@@ -235,7 +266,10 @@ fn api_rules_report_positions_in_the_expression() {
     }))
     .unwrap();
     let e = RuleSet::from_specs(vec![spec.clone()], &schema()).unwrap_err();
-    assert_eq!(e.to_string(), "rule api_rule: line 2, column 3: in the condition of rule `api_rule`: unknown fact `nope`");
+    assert_eq!(
+        e.to_string(),
+        "rule api_rule: line 2, column 3: in the condition of rule `api_rule`: unknown fact `nope`"
+    );
     spec.condition = Some("score.churn_risk > 0.4".into());
     assert!(RuleSet::from_specs(vec![spec], &schema()).is_ok());
 }
@@ -274,13 +308,21 @@ fn event_to_decisions_through_routing_and_policy() {
     let explained = rules.explain(&event, &customer("high"), now);
     assert_eq!(
         explained,
-        [("contract_end_retention", Some(true)), ("contract_end_mail", Some(true)), ("at_risk_alert", Some(true))]
+        [
+            ("contract_end_retention", Some(true)),
+            ("contract_end_mail", Some(true)),
+            ("at_risk_alert", Some(true))
+        ]
     );
 
     // A wealthy customer is routed to the adviser, in the rule's send window.
     let candidates = rules.on_event(&event, &customer("high"), now, Some(&routing));
     assert_eq!(candidates.len(), 3);
-    assert!(candidates[0].why.contains("segment wealthy × retention"), "{}", candidates[0].why);
+    assert!(
+        candidates[0].why.contains("segment wealthy × retention"),
+        "{}",
+        candidates[0].why
+    );
     assert_eq!(candidates[0].expected_value, 180.0);
     let decisions = policy.decide(candidates, &[], &consents);
     let summary: Vec<(&str, Outcome)> = decisions
@@ -347,5 +389,9 @@ fn schedules_fire_on_their_day() {
     let first = rules.on_schedule("c1", &facts, at("2025-03-01 06:00"), None);
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].source, "monthly_review");
-    assert!(rules.on_schedule("c1", &facts, at("2025-03-02 06:00"), None).is_empty());
+    assert!(
+        rules
+            .on_schedule("c1", &facts, at("2025-03-02 06:00"), None)
+            .is_empty()
+    );
 }
