@@ -160,7 +160,7 @@ impl TimeWindow {
         if opening > at {
             opening
         } else {
-            opening + TimeDelta::days(1)
+            shift(opening, TimeDelta::days(1))
         }
     }
 
@@ -173,7 +173,7 @@ impl TimeWindow {
         if closing > at {
             closing
         } else {
-            closing + TimeDelta::days(1)
+            shift(closing, TimeDelta::days(1))
         }
     }
 }
@@ -218,6 +218,15 @@ impl<'de> serde::Deserialize<'de> for TimeWindow {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// `t + d`, saturating at the ends of the calendar instead of overflowing.
+pub fn shift(t: NaiveDateTime, d: TimeDelta) -> NaiveDateTime {
+    t.checked_add_signed(d).unwrap_or(if d < TimeDelta::zero() {
+        NaiveDateTime::MIN
+    } else {
+        NaiveDateTime::MAX
+    })
 }
 
 /// Parses a weekday written in English (`mon`, `monday`) or French (`lun`, `lundi`).

@@ -1,7 +1,7 @@
 //! Compiled rules and the first half of the decide flow: an event (or a scheduled run) and a
 //! customer's facts in, candidate actions out. The contact policy then decides which go.
 
-use crate::channel::{Channel, Operation};
+use crate::channel::{Channel, Operation, shift};
 use crate::error::{ExprError, Position, RulesError, SourceFile};
 use crate::event::{Event, EventKind};
 use crate::expr::{Condition, EvalContext, NumberExpr};
@@ -336,7 +336,7 @@ fn candidate(
             }
         },
     };
-    let earliest = now + TimeDelta::hours(i64::from(spec.timing.delay_hours));
+    let earliest = shift(now, TimeDelta::hours(i64::from(spec.timing.delay_hours)));
     Candidate {
         customer_id: customer_id.to_string(),
         source: spec.id.clone(),
@@ -351,7 +351,7 @@ fn candidate(
         expires_at: spec
             .timing
             .expires_after_hours
-            .map(|h| earliest + TimeDelta::hours(i64::from(h))),
+            .map(|h| shift(earliest, TimeDelta::hours(i64::from(h)))),
         cooldown_days: spec.cooldown_days,
         max_per_customer: spec.max_per_customer,
         why,

@@ -11,7 +11,7 @@
 //! accepted counts against the ones after it, so a lower-ranked action stopped by a limit that a
 //! higher-ranked one of the same batch filled is reported as `outranked`.
 
-use crate::channel::{Channel, ConsentChannel, Purpose, TimeWindow};
+use crate::channel::{Channel, ConsentChannel, Purpose, TimeWindow, shift};
 use crate::error::{RulesError, SourceFile};
 use crate::rule::Action;
 use chrono::{Datelike, NaiveDateTime, TimeDelta, Weekday};
@@ -367,7 +367,7 @@ impl ContactPolicy {
         if let Some(days) = c.cooldown_days.filter(|&d| d > 0)
             && let Some(last) = mine().map(|r| r.at).filter(|&at| at <= c.earliest).max()
         {
-            let until = last + TimeDelta::days(i64::from(days));
+            let until = shift(last, TimeDelta::days(i64::from(days)));
             if c.earliest < until {
                 return Err(Suppression::RuleCoolDown { last, until });
             }
@@ -435,7 +435,7 @@ impl ContactPolicy {
         let window = TimeDelta::days(period.days());
         let by = batch
             .iter()
-            .find(|r| r.at > at - window)
+            .find(|r| r.at > shift(at, -window))
             .or(batch.first())
             .and_then(|r| r.source.clone())
             .unwrap_or_default();
@@ -510,7 +510,7 @@ impl ContactPolicy {
                     }
                 }
                 if self.quiet_weekdays.contains(&at.weekday()) {
-                    at = (at.date() + TimeDelta::days(1)).and_time(chrono::NaiveTime::MIN);
+                    at = shift(at.date().and_time(chrono::NaiveTime::MIN), TimeDelta::days(1));
                     note(Deferral::QuietHours, &mut deferred_by);
                 }
             }
@@ -544,14 +544,14 @@ impl ContactPolicy {
         let contacts = |r: &&ContactRecord| r.channel.is_some_and(Channel::is_contact);
         if self.cooldown_hours > 0 {
             let window = TimeDelta::hours(i64::from(self.cooldown_hours));
-            let near = |r: &&ContactRecord| r.at <= at && at < r.at + window;
+            let near = |r: &&ContactRecord| r.at <= at && at < shift(r.at, window);
             let last_of = |records: &mut dyn Iterator<Item = &ContactRecord>| {
                 records.filter(contacts).filter(near).map(|r| r.at).max()
             };
             if let Some(last) = last_of(&mut history.iter().chain(batch)) {
                 let s = Suppression::CoolDown {
                     last,
-                    until: last + window,
+                    until: shift(last, window),
                 };
                 if last_of(&mut history.iter()).is_none() {
                     let by = batch
@@ -604,7 +604,7 @@ fn count_in<'a>(
     at: NaiveDateTime,
     period: Period,
 ) -> u32 {
-    let from = at - TimeDelta::days(period.days());
+    let from = shift(at, -TimeDelta::days(period.days()));
     records.filter(|r| r.at > from).count() as u32
 }
 
