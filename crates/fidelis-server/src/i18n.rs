@@ -53,6 +53,17 @@ impl Locale {
         ranked.first().map(|(_, l)| *l).unwrap_or(Locale::Fr)
     }
 
+    /// The name of a value-matrix strategy.
+    pub fn strategy(self, strategy: &str) -> &'static str {
+        match strategy {
+            "multi_equipment" => self.t("strategy.multi_equipment"),
+            "loyalty" => self.t("strategy.loyalty"),
+            "retention" => self.t("strategy.retention"),
+            "termination" => self.t("strategy.termination"),
+            _ => "",
+        }
+    }
+
     /// The text of `key` in this language; the key itself when missing (a test keeps the table complete).
     pub fn t(self, key: &'static str) -> &'static str {
         TEXTS
@@ -155,6 +166,42 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Export customers (CSV)",
     ),
     ("error.forbidden", "Accès refusé", "Access denied"),
+    ("value.title", "Valeur client", "Customer value"),
+    ("value.net", "Rentabilité (passé)", "Profitability (past)"),
+    (
+        "value.clv",
+        "Potentiel (valeur à vie)",
+        "Potential (lifetime value)",
+    ),
+    ("value.revenue", "Chiffre d'affaires", "Revenue"),
+    ("value.margin", "Marge brute", "Gross margin"),
+    ("value.cost_to_serve", "Coût de service", "Cost to serve"),
+    ("value.strategy", "Stratégie", "Strategy"),
+    (
+        "value.trajectory",
+        "Trajectoire dans la matrice",
+        "Trajectory across the matrix",
+    ),
+    (
+        "value.none",
+        "Pas encore calculée (fidelis refresh).",
+        "Not computed yet (fidelis refresh).",
+    ),
+    (
+        "value.matrix",
+        "Matrice de valeur : rentabilité × potentiel",
+        "Value matrix: profitability × potential",
+    ),
+    ("value.customers", "Clients", "Customers"),
+    ("value.as_of", "au", "as of"),
+    (
+        "strategy.multi_equipment",
+        "Multi-équipement",
+        "Multi-equipment",
+    ),
+    ("strategy.loyalty", "Fidélisation", "Loyalty"),
+    ("strategy.retention", "Rétention", "Retention"),
+    ("strategy.termination", "Résiliation", "Termination"),
 ];
 
 #[cfg(test)]

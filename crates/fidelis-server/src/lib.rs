@@ -6,6 +6,7 @@ pub mod auth;
 mod error;
 pub mod i18n;
 mod pages;
+pub mod svg;
 
 pub use error::ApiError;
 

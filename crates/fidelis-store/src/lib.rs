@@ -2,6 +2,7 @@
 //! validated import of CSV and JSONL files, and the reads the server and the analytics need.
 
 mod auth;
+mod charts;
 mod error;
 pub mod import;
 mod migrate;
@@ -11,6 +12,7 @@ mod store;
 pub mod value;
 
 pub use auth::AuditEntry;
+pub use charts::ValuePoint;
 pub use error::{ImportError, StoreError};
 pub use migrate::latest_version;
 pub use read::EntityCount;

@@ -181,7 +181,7 @@ impl Store {
             Ok::<(), StoreError>(())
             })?;
         }
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         entries.truncate(limit.max(0) as usize);
         Ok(Some(entries))
     }

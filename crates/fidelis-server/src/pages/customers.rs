@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use fidelis_domain::{Customer, Money, User};
+use fidelis_store::value::ValueSnapshot;
 use fidelis_store::{CustomerHit, TimelineEntry};
 use serde::Deserialize;
 
@@ -67,9 +68,15 @@ struct CustomerPage {
     query: String,
     customer: Customer,
     timeline: Vec<TimelineEntry>,
+    /// The customer's value at each refresh, oldest first: the last is the current one.
+    value: Vec<ValueSnapshot>,
 }
 
 impl CustomerPage {
+    fn eur(&self, minor: i64) -> String {
+        format_money(Money::eur(minor), self.locale)
+    }
+
     fn kind_label(&self, kind: &str) -> &'static str {
         match kind {
             "sale" => self.locale.t("kind.sale"),
@@ -140,6 +147,7 @@ pub async fn page(
         .timeline(&id, TIMELINE_LIMIT)
         .await?
         .unwrap_or_default();
+    let value = state.store.customer_value_history(&id).await?;
     state
         .store
         .record_audit(
@@ -159,6 +167,7 @@ pub async fn page(
         query: String::new(),
         customer,
         timeline,
+        value,
     })
 }
 

@@ -4,12 +4,71 @@ use super::{PageError, PageUser, render};
 use crate::AppState;
 use crate::auth::Permission;
 use crate::i18n::Locale;
+use crate::pages::customers::format_money;
+use crate::svg::{Point, QuadrantLabel, quadrant_scatter};
 use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use fidelis_domain::User;
-use fidelis_store::EntityCount;
+use fidelis_domain::{Currency, Money};
+use fidelis_store::value::ValueReport;
+use fidelis_store::{EntityCount, ValuePoint};
+
+/// Customers drawn in the value-matrix scatter (a deterministic sample beyond that).
+const SCATTER_POINTS: i64 = 2_000;
+
+/// The value matrix as a scatter of profitability (x) × potential (y), cut where the refresh cut it,
+/// with each quadrant's strategy and customer count.
+fn value_scatter(report: &ValueReport, points: &[ValuePoint], locale: Locale) -> String {
+    let plotted: Vec<Point> = points
+        .iter()
+        .map(|p| Point {
+            x: p.net_minor as f64 / 100.0,
+            y: p.clv_minor as f64 / 100.0,
+            series: &p.strategy,
+        })
+        .collect();
+    let count = |strategy: &str| {
+        report
+            .cells
+            .iter()
+            .filter(|c| c.strategy == strategy)
+            .map(|c| c.customers)
+            .sum::<i64>()
+    };
+    let texts: Vec<(bool, bool, String)> = [
+        (false, true, "multi_equipment"),
+        (true, true, "loyalty"),
+        (true, false, "retention"),
+        (false, false, "termination"),
+    ]
+    .iter()
+    .map(|(right, top, s)| {
+        (
+            *right,
+            *top,
+            format!("{} · {}", locale.strategy(s), count(s)),
+        )
+    })
+    .collect();
+    let labels: Vec<QuadrantLabel> = texts
+        .iter()
+        .map(|(right, top, text)| QuadrantLabel {
+            right: *right,
+            top: *top,
+            text,
+        })
+        .collect();
+    quadrant_scatter(
+        &plotted,
+        report.run.profitability_cut_minor as f64 / 100.0,
+        report.run.potential_cut_minor as f64 / 100.0,
+        locale.t("value.net"),
+        locale.t("value.clv"),
+        &labels,
+    )
+}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -19,6 +78,19 @@ struct DashboardPage {
     csrf: String,
     can_dashboard: bool,
     counts: Vec<EntityCount>,
+    value: Option<ValueReport>,
+    scatter: String,
+}
+
+impl DashboardPage {
+    fn money(&self, minor: &i64) -> String {
+        let currency = self
+            .value
+            .as_ref()
+            .and_then(|v| Currency::parse(&v.run.info.currency).ok())
+            .unwrap_or(Currency::EUR);
+        format_money(Money::new(*minor, currency), self.locale)
+    }
 }
 
 pub async fn page(
@@ -27,6 +99,17 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     user.require(Permission::ViewDashboard)?;
     let counts = state.store.counts().await?;
+    let value = state.store.value_report(None).await?;
+    let scatter = match &value {
+        Some(report) => {
+            let points = state
+                .store
+                .value_points(report.run.id, SCATTER_POINTS)
+                .await?;
+            value_scatter(report, &points, user.locale)
+        }
+        None => String::new(),
+    };
     let chrome = user.chrome();
     render(&DashboardPage {
         locale: chrome.locale,
@@ -34,6 +117,8 @@ pub async fn page(
         csrf: chrome.csrf,
         can_dashboard: chrome.can_dashboard,
         counts,
+        value,
+        scatter,
     })
 }
 

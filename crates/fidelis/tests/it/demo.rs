@@ -50,47 +50,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Logs in through the login form; returns the session cookie.
-fn login(base: &str, username: &str, password: &str) -> String {
-    let client = reqwest::blocking::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client.get(format!("{base}/login")).send().unwrap();
-    let csrf_cookie = page
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap()
-        .to_owned();
-    let html = page.text().unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_owned();
-    let body = format!("username={username}&password={password}&csrf={csrf}&next=%2F");
-    let response = client
-        .post(format!("{base}/login"))
-        .header("cookie", csrf_cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("fidelis_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
 /// The password printed for `username` on first start.
 fn printed_password(printed: &str, username: &str) -> String {
     printed
@@ -122,7 +81,7 @@ fn demo_builds_serves_and_is_reused() {
     let agent_password = printed_password(&printed, "agent");
     assert_eq!(agent_password.len(), 24);
     assert_ne!(agent_password, printed_password(&printed, "admin"));
-    let session = login(&base, "agent", &agent_password);
+    let session = crate::login(&base, "agent", &agent_password);
     let home = client
         .get(format!("{base}/"))
         .header("cookie", &session)
@@ -151,7 +110,7 @@ fn demo_builds_serves_and_is_reused() {
         !printed.contains("Creating") && !printed.contains("First start"),
         "the demo database and users are reused: {printed}"
     );
-    let session = login(
+    let session = crate::login(
         &format!("http://127.0.0.1:{port}"),
         "agent",
         &agent_password,
