@@ -6,7 +6,10 @@
 //! 9 GB, overfitting release candidate), gbdt 0.1 (150 s). None is both maintained and fast, and the
 //! issue also needs exact TreeSHAP on the trees, NaN routing we control, bit-for-bit determinism per
 //! seed and a serde JSON form for the model registry. The algorithm is small (LightGBM's design,
-//! minus what we don't need): about 500 lines here, fully tested.
+//! minus what we don't need): this file, `tree.rs` and `binning.rs`, with TreeSHAP in `shap.rs`.
+//! Measured (examples/churn_speed.rs, shared 2-core box): Telco 5-fold, 70–135 ms per fold against
+//! LightGBM 4.7's 100–158 ms in the same sessions, AUC 0.845–0.848 against 0.8365–0.8385; 100,000
+//! customers × 287 features, 150 rounds: 5–15 s depending on the load.
 //!
 //! # Algorithm
 //! - Columns are binned once into ≤ 255 value bins plus a missing bin (`binning.rs`).
