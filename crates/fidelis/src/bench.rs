@@ -32,6 +32,8 @@ pub enum BenchCommand {
     /// BG/NBD, Pareto/NBD and Gamma-Gamma fits on simulated customers and a transaction summary,
     /// beside lifetimes 0.11.3 and pandas.
     Btyd(crate::bench_btyd::BtydArgs),
+    /// Customer page and search latency at a fixed rate, on a generated data set in SQLite.
+    Serve(crate::bench_server::ServeArgs),
 }
 
 #[derive(Serialize)]
@@ -49,6 +51,7 @@ struct ImportBench {
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Btyd(args) => crate::bench_btyd::run(args),
+        BenchCommand::Serve(args) => crate::bench_server::run(args).await,
         BenchCommand::Import {
             rows,
             dir,

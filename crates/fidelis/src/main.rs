@@ -2,9 +2,11 @@
 
 mod bench;
 mod bench_btyd;
+mod bench_server;
 mod clv;
 mod demo;
 mod import;
+mod rules;
 mod users;
 mod value;
 
@@ -89,6 +91,9 @@ enum Command {
     /// Fit BTYD models to a summary file, or summarise a transaction log (any data, no database).
     #[command(subcommand)]
     Clv(clv::ClvCommand),
+    /// Check rules, policy, routing, segment and calendar files; list the facts rules can read.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
 }
 
 fn main() -> ExitCode {
@@ -171,5 +176,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,
         Command::Clv(command) => clv::run(command),
+        Command::Rules(command) => rules::run(command),
     }
 }
