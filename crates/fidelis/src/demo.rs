@@ -3,6 +3,7 @@
 
 use crate::import::today;
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 use fidelis_domain::Entity;
 use fidelis_server::Application;
 use fidelis_store::Store;
@@ -82,6 +83,17 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
         }
     }
     store.close().await;
+    // Value every customer once, so the screens show the value matrix from the first start.
+    let refresh = RefreshOnly::try_parse_from([
+        "refresh",
+        "--db",
+        &format!("sqlite://{}", partial.display()),
+        "--as-of",
+        &config.end.to_string(),
+    ])?;
+    crate::value::refresh(refresh.args)
+        .await
+        .context("valuing the demo customers")?;
     std::fs::rename(&partial, path)
         .with_context(|| format!("moving the demo database to {}", path.display()))?;
     remove_sqlite_files(&partial);
@@ -91,6 +103,13 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `fidelis refresh`'s arguments, parsed as the command line would.
+#[derive(clap::Parser)]
+struct RefreshOnly {
+    #[command(flatten)]
+    args: crate::value::RefreshArgs,
 }
 
 /// Removes a SQLite database file with its WAL and shared-memory files.

@@ -101,6 +101,17 @@ fn demo_builds_serves_and_is_reused() {
         .json()
         .unwrap();
     assert_eq!(customer["id"], "C000001");
+    let page = client
+        .get(format!("{base}/customers/C000001"))
+        .header("cookie", &session)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        page.contains("id=\"strategy\""),
+        "the demo is valued on first start: {page}"
+    );
     assert!(customer["last_name"].is_string());
     drop(server);
 
