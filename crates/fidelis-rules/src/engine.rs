@@ -220,12 +220,19 @@ impl RuleSet {
             today: now.date(),
         };
         let why = format!("event {} of {}", event.kind, event.date);
+        let trigger = format!(
+            "{}/{}/{}",
+            event.kind,
+            event.date,
+            event.detail.as_deref().unwrap_or("")
+        );
         let mut routes = RouteCache::default();
         indices
             .iter()
             .map(|&i| &self.rules[i])
             .filter(|r| r.condition_holds(&cx))
             .map(|r| {
+                let key = format!("{}/{}/{trigger}", event.customer_id, r.spec.id);
                 candidate(
                     r,
                     &event.customer_id,
@@ -234,6 +241,7 @@ impl RuleSet {
                     routing,
                     &mut routes,
                     why.clone(),
+                    key,
                 )
             })
             .collect()
@@ -266,7 +274,8 @@ impl RuleSet {
                         Trigger::Event(_) => String::new(),
                     }
                 );
-                candidate(r, customer_id, &cx, now, routing, &mut routes, why)
+                let key = format!("{customer_id}/{}/schedule/{}", r.spec.id, now.date());
+                candidate(r, customer_id, &cx, now, routing, &mut routes, why, key)
             })
             .collect()
     }
@@ -302,6 +311,7 @@ impl RuleSet {
 #[derive(Default)]
 struct RouteCache(Vec<(Operation, Route)>);
 
+#[allow(clippy::too_many_arguments)] // one private constructor, called from two places
 fn candidate(
     rule: &Rule,
     customer_id: &str,
@@ -310,6 +320,7 @@ fn candidate(
     routing: Option<&RoutingMatrix>,
     routes: &mut RouteCache,
     mut why: String,
+    key: String,
 ) -> Candidate {
     let spec = &rule.spec;
     let channels = match spec.channel {
@@ -355,6 +366,7 @@ fn candidate(
         cooldown_days: spec.cooldown_days,
         max_per_customer: spec.max_per_customer,
         why,
+        key,
     }
 }
 

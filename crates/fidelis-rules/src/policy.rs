@@ -42,6 +42,10 @@ pub struct Candidate {
     pub max_per_customer: Option<u32>,
     /// Why it was proposed: the trigger and the routing reason.
     pub why: String,
+    /// What it answers: `customer/source/trigger`, where the trigger is the event's kind, date and
+    /// detail or the scheduled run's date. Detectors report an event each day it holds, so the
+    /// outbox keeps one action per key (its idempotency key).
+    pub key: String,
 }
 
 /// An action that went (or is scheduled to go) to the customer.
@@ -510,7 +514,10 @@ impl ContactPolicy {
                     }
                 }
                 if self.quiet_weekdays.contains(&at.weekday()) {
-                    at = shift(at.date().and_time(chrono::NaiveTime::MIN), TimeDelta::days(1));
+                    at = shift(
+                        at.date().and_time(chrono::NaiveTime::MIN),
+                        TimeDelta::days(1),
+                    );
                     note(Deferral::QuietHours, &mut deferred_by);
                 }
             }

@@ -27,6 +27,7 @@ fn offer(source: &str) -> Candidate {
         cooldown_days: None,
         max_per_customer: None,
         why: "test".into(),
+        key: format!("c1/{source}/test"),
     }
 }
 

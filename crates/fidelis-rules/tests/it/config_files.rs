@@ -19,6 +19,7 @@ fn sample_files_load() {
     let routing = RoutingMatrix::from_toml("routing.toml", &read("routing.toml"), &schema).unwrap();
     assert_eq!(routing.spec().routes.len(), 7);
     Calendar::from_toml("calendar.toml", &read("calendar.toml")).unwrap();
-    let segments = RuleSegments::from_toml("segments.toml", &read("segments.toml"), &schema).unwrap();
+    let segments =
+        RuleSegments::from_toml("segments.toml", &read("segments.toml"), &schema).unwrap();
     assert_eq!(segments.segments().count(), 3);
 }

@@ -324,6 +324,10 @@ fn event_to_decisions_through_routing_and_policy() {
         candidates[0].why
     );
     assert_eq!(candidates[0].expected_value, 180.0);
+    assert_eq!(
+        candidates[0].key,
+        "c1/contract_end_retention/contract_end/2025-04-01/K-17"
+    );
     let decisions = policy.decide(candidates, &[], &consents);
     let summary: Vec<(&str, Outcome)> = decisions
         .iter()
@@ -389,6 +393,7 @@ fn schedules_fire_on_their_day() {
     let first = rules.on_schedule("c1", &facts, at("2025-03-01 06:00"), None);
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].source, "monthly_review");
+    assert_eq!(first[0].key, "c1/monthly_review/schedule/2025-03-01");
     assert!(
         rules
             .on_schedule("c1", &facts, at("2025-03-02 06:00"), None)
