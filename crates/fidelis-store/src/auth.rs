@@ -43,6 +43,7 @@ impl Store {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
+        let _turn = self.write_turn().await;
         let result = with_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -97,6 +98,7 @@ impl Store {
         user_id: i64,
         locale: Option<&str>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(user_id).execute(pool).await.map(|_| ())
         })?;
@@ -111,6 +113,7 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -151,6 +154,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|_| ())
         })?;
@@ -164,6 +168,7 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(user_id)
@@ -201,6 +206,7 @@ impl Store {
         detail: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO audit_log (at, user_id, username, action, customer_external_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -15,7 +15,11 @@ pub struct ValuePoint {
 
 impl Store {
     /// At most about `max_points` customers of a refresh run, a deterministic sample by customer id.
-    pub async fn value_points(&self, run_id: i64, max_points: i64) -> Result<Vec<ValuePoint>, StoreError> {
+    pub async fn value_points(
+        &self,
+        run_id: i64,
+        max_points: i64,
+    ) -> Result<Vec<ValuePoint>, StoreError> {
         with_pool!(self, pool => {
             let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customer_value_snapshots WHERE run_id = $1")
                 .bind(run_id)

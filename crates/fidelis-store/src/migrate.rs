@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_auth.sql"),
         postgres: include_str!("../migrations/postgres/0003_auth.sql"),
     },
+    Migration {
+        version: 4,
+        description: "name search index in search order",
+        sqlite: include_str!("../migrations/sqlite/0004_search_index.sql"),
+        postgres: include_str!("../migrations/postgres/0004_search_index.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.

@@ -35,6 +35,24 @@ pub struct TimelineEntry {
     pub currency: Option<String>,
 }
 
+/// A search line from a row of `HIT_COLUMNS`, for either backend.
+fn hit<R: Row>(r: &R) -> Result<CustomerHit, StoreError>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(CustomerHit {
+        id: r.try_get("external_id")?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        city: r.try_get("city")?,
+        status: r.try_get("status")?,
+    })
+}
+
 const HIT_COLUMNS: &str = "external_id, first_name, last_name, email, phone, city, status";
 
 impl Store {
@@ -79,27 +97,36 @@ impl Store {
                 ),
             }
         };
+        let by_name = !query.contains('@') && !condition.starts_with("phone");
+        let order = if by_name {
+            "lower(last_name), external_id"
+        } else {
+            "external_id"
+        };
+        // The matches walk an index in its order and stop at the page: no sort of every match.
         let sql = format!(
-            "SELECT {HIT_COLUMNS} FROM customers WHERE external_id = $4 \
-             UNION SELECT {HIT_COLUMNS} FROM customers WHERE {condition} \
-             ORDER BY last_name, first_name, external_id LIMIT $2 OFFSET $3"
+            "SELECT {HIT_COLUMNS} FROM customers WHERE {condition} ORDER BY {order} LIMIT $2 OFFSET $3"
         );
-        with_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).bind(offset).bind(query).fetch_all(pool).await?;
-            rows.into_iter()
-            .map(|r| {
-                Ok(CustomerHit {
-                    id: r.try_get("external_id")?,
-                    first_name: r.try_get("first_name")?,
-                    last_name: r.try_get("last_name")?,
-                    email: r.try_get("email")?,
-                    phone: r.try_get("phone")?,
-                    city: r.try_get("city")?,
-                    status: r.try_get("status")?,
-                })
-            })
-            .collect()
-        })
+        let by_id = format!("SELECT {HIT_COLUMNS} FROM customers WHERE external_id = $1");
+        let (mut hits, matches) = with_pool!(self, pool => {
+            let exact = if offset == 0 {
+                sqlx::query(sqlx::AssertSqlSafe(by_id)).bind(query).fetch_optional(pool).await?.map(|r| hit(&r)).transpose()?
+            } else {
+                None
+            };
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).bind(limit).bind(offset).fetch_all(pool).await?;
+            let matches = rows.iter().map(hit).collect::<Result<Vec<_>, StoreError>>()?;
+            Ok::<_, StoreError>((exact.into_iter().collect::<Vec<_>>(), matches))
+        })?;
+        // An exact id comes first, once.
+        let exact_id = hits.first().map(|h| h.id.clone());
+        hits.extend(
+            matches
+                .into_iter()
+                .filter(|m| exact_id.as_deref() != Some(m.id.as_str())),
+        );
+        hits.truncate(limit.max(0) as usize);
+        Ok(hits)
     }
 
     /// The customer's latest `limit` events across transactions, contracts, interactions, complaints, life
@@ -193,19 +220,7 @@ impl Store {
         let sql = format!("SELECT {HIT_COLUMNS} FROM customers ORDER BY external_id");
         with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
-            rows.into_iter()
-                .map(|r| {
-                    Ok(CustomerHit {
-                        id: r.try_get("external_id")?,
-                        first_name: r.try_get("first_name")?,
-                        last_name: r.try_get("last_name")?,
-                        email: r.try_get("email")?,
-                        phone: r.try_get("phone")?,
-                        city: r.try_get("city")?,
-                        status: r.try_get("status")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(hit).collect()
         })
     }
 }
