@@ -1,5 +1,5 @@
 //! Event detectors: pure functions from plain input structs and an `as_of` date to dated
-//! [`Event`]s. They run daily or at refresh; an event keeps being reported while its condition holds
+//! [`Event`](crate::Event)s. They run daily or at refresh; an event keeps being reported while its condition holds
 //! (a contract ending within 60 days is reported on each of those days), so a rule's cool-down or
 //! maximum per customer, and the outbox's idempotency key (customer, rule, event kind, event date),
 //! keep a customer from hearing about it twice.

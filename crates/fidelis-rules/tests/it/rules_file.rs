@@ -400,3 +400,25 @@ fn schedules_fire_on_their_day() {
             .is_empty()
     );
 }
+
+#[test]
+fn extreme_numbers_do_not_panic() {
+    let text = "[[rule]]\nid = \"far\"\ntrigger = { event = \"birthday\" }\naction = { kind = \"message\", text = \"x\" }\nchannel = \"sms\"\ntiming = { delay_hours = 4294967295, expires_after_hours = 4294967295 }\ncooldown_days = 4294967295\nmax_per_customer = 0\n";
+    let rules = RuleSet::from_toml("rules.toml", text, &schema()).unwrap();
+    let event = Event::new("c1", EventKind::Birthday, day("2025-03-10"));
+    let candidates = rules.on_event(&event, &customer("low"), at("2025-03-10 10:00"), None);
+    assert_eq!(candidates[0].earliest, NaiveDateTime::MAX);
+    let policy = ContactPolicy {
+        max_per_week: Some(1),
+        cooldown_hours: u32::MAX,
+        quiet_hours: Some("21:00-08:00".parse().unwrap()),
+        ..ContactPolicy::default()
+    };
+    let history = [ContactRecord {
+        at: NaiveDateTime::MIN,
+        channel: Some(Channel::Sms),
+        source: Some("far".into()),
+    }];
+    let decisions = policy.decide(candidates, &history, &[]);
+    assert!(!decisions[0].is_sent());
+}
