@@ -156,8 +156,10 @@ pub fn run(args: BtydArgs) -> Result<ExitCode> {
     let start = Instant::now();
     let bg = fit_bgnbd(&buyers)?;
     let bg_s = seconds(start);
+    // The repeat buyers only, as lifetimes is given them.
+    let repeat: Vec<CustomerSummary> = buyers.iter().filter(|c| c.frequency > 0).copied().collect();
     let start = Instant::now();
-    let gg = fit_gamma_gamma(&buyers)?;
+    let gg = fit_gamma_gamma(&repeat)?;
     let gg_s = seconds(start);
     let start = Instant::now();
     let pnbd = fit_pareto_nbd(&pareto)?;
@@ -240,7 +242,6 @@ pub fn run(args: BtydArgs) -> Result<ExitCode> {
         }
     };
     let get = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
-    let repeat: Vec<CustomerSummary> = buyers.iter().filter(|c| c.frequency > 0).copied().collect();
     let results = vec![
         measure(
             "BG/NBD fit",

@@ -50,7 +50,7 @@ pub struct PurchaseSummary {
     pub model: Option<PurchaseFit>,
     /// The spend model, when it could be fitted.
     pub spend: Option<GammaGammaParams>,
-    /// Spend per purchase used when the spend model could not be fitted (mean purchase-day value).
+    /// Spend per purchase used when the spend model could not be fitted (the mean one-off sale amount).
     pub fallback_spend: f64,
     /// One-off gross margin / one-off revenue, over the whole history to `as_of`.
     pub margin_rate: f64,
