@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP server, each on a fresh database and a random port.
 
 mod api;
+mod browser;
 mod harness;
 mod pages;
 mod security;
