@@ -85,10 +85,23 @@ impl Application {
 
     /// Serves until the process receives Ctrl-C.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
+        // SQLite's log is copied back in the background, off every request's path.
+        let store = Arc::clone(&self.state.store);
+        let checkpoints = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }
+        });
+        let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
-            .await
+            .await;
+        checkpoints.abort();
+        served
     }
 }
