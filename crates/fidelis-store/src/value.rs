@@ -145,6 +145,8 @@ pub struct ValueSnapshot {
     pub quadrant: String,
     /// Strategy.
     pub strategy: String,
+    /// Currency of the amounts.
+    pub currency: String,
 }
 
 /// Day number (days since 1970-01-01) of a UTC timestamp column, per backend.
@@ -668,7 +670,7 @@ impl Store {
     ) -> Result<Vec<ValueSnapshot>, StoreError> {
         let sql = format!(
             "SELECT s.run_id, r.as_of, {PNL_COLUMNS}, s.purchases_clv_minor, s.contracts_clv_minor, s.p_alive, \
-             s.running_contracts, s.quadrant, s.strategy FROM customer_value_snapshots s \
+             s.running_contracts, s.quadrant, s.strategy, r.currency FROM customer_value_snapshots s \
              JOIN refresh_runs r ON r.id = s.run_id JOIN customers c ON c.id = s.customer_id \
              WHERE c.external_id = $1 ORDER BY s.run_id"
         );
@@ -685,6 +687,7 @@ impl Store {
                     running_contracts: r.try_get(17)?,
                     quadrant: r.try_get(18)?,
                     strategy: r.try_get(19)?,
+                    currency: r.try_get(20)?,
                 });
             }
             Ok(out)

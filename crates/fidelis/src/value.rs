@@ -270,19 +270,22 @@ pub async fn run(command: ValueCommand) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&snapshots)?);
             } else {
                 println!(
-                    "{:>5}  {:<10}  {:>14}  {:>14}  {:>8}  strategy",
+                    "{:>5}  {:<10}  {:>16}  {:>16}  {:>8}  strategy",
                     "run", "as of", "net", "CLV", "P(alive)"
                 );
                 for s in &snapshots {
+                    let currency = Currency::parse(&s.currency)
+                        .map_err(|e| anyhow!("currency {:?}: expected {e}", s.currency))?;
+                    let money = |minor| Money::new(minor, currency).to_string();
                     let p = s
                         .p_alive
                         .map_or_else(|| "-".to_owned(), |p| format!("{p:.3}"));
                     println!(
-                        "{:>5}  {:<10}  {:>14.2}  {:>14.2}  {:>8}  {}",
+                        "{:>5}  {:<10}  {:>16}  {:>16}  {:>8}  {}",
                         s.run_id,
                         s.as_of,
-                        s.pnl.net() as f64 / 100.0,
-                        (s.purchases_clv_minor + s.contracts_clv_minor) as f64 / 100.0,
+                        money(s.pnl.net()),
+                        money(s.purchases_clv_minor + s.contracts_clv_minor),
                         p,
                         s.strategy
                     );
