@@ -3,6 +3,7 @@
 mod bench;
 mod bench_btyd;
 mod bench_server;
+mod churn;
 mod clv;
 mod demo;
 mod import;
@@ -80,6 +81,12 @@ enum Command {
     /// Manage users and API tokens.
     #[command(subcommand)]
     User(users::UserCommand),
+    /// Departure prediction on any table (cross-validated AUC).
+    #[command(subcommand)]
+    Churn(churn::ChurnCommand),
+    /// The catalogue of behavioural variables the departure model reads.
+    #[command(subcommand)]
+    Features(churn::FeaturesCommand),
     /// Measure the speed goals of BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -172,6 +179,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve { db, demo, addr } => demo::serve(db, demo, addr).await,
         Command::User(command) => users::run(command).await,
+        Command::Churn(command) => churn::run(command),
+        Command::Features(command) => churn::run_features(command),
         Command::Bench(command) => bench::run(command).await,
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,
