@@ -3,6 +3,7 @@
 mod churn;
 mod cli;
 mod demo;
+mod rules;
 mod screens;
 mod value;
 
