@@ -1,5 +1,6 @@
 //! Charts drawn as SVG on the server: small, dependency-free and snapshot-testable.
 
+use crate::pages::escape;
 use std::fmt::Write;
 
 /// A point of a scatter: x, y and the series it belongs to.
@@ -28,13 +29,6 @@ fn colour(series: &str) -> &'static str {
         "termination" => "#b3261e",
         _ => "#555",
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A scatter plot with cut lines at (`x_cut`, `y_cut`) dividing it into four quadrants.

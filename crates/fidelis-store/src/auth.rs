@@ -18,19 +18,23 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-fn user_from(
-    id: i64,
-    username: String,
-    role: String,
-    locale: Option<String>,
-) -> Result<User, StoreError> {
+/// A user from a row holding `id`, `username`, `role` and `locale`, for either backend.
+fn user_from<R: Row>(r: &R) -> Result<User, StoreError>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let username: String = r.try_get("username")?;
+    let role: String = r.try_get("role")?;
     let role = Role::parse(&role)
         .ok_or_else(|| StoreError::Corrupt(format!("user {username} has unknown role {role:?}")))?;
     Ok(User {
-        id,
+        id: r.try_get("id")?,
         username,
         role,
-        locale,
+        locale: r.try_get("locale")?,
     })
 }
 
@@ -86,7 +90,7 @@ impl Store {
                 .fetch_optional(pool)
                 .await?;
             row.map(|r| {
-                let user = user_from(r.try_get("id")?, r.try_get("username")?, r.try_get("role")?, r.try_get("locale")?)?;
+                let user = user_from(&r)?;
                 Ok((user, r.try_get("password_hash")?))
             })
             .transpose()
@@ -146,7 +150,7 @@ impl Store {
             .fetch_optional(pool)
             .await?;
             row.map(|r| {
-                let user = user_from(r.try_get("id")?, r.try_get("username")?, r.try_get("role")?, r.try_get("locale")?)?;
+                let user = user_from(&r)?;
                 Ok((user, r.try_get("csrf_token")?))
             })
             .transpose()
@@ -192,7 +196,7 @@ impl Store {
             .bind(token_hash)
             .fetch_optional(pool)
             .await?;
-            row.map(|r| user_from(r.try_get("id")?, r.try_get("username")?, r.try_get("role")?, r.try_get("locale")?))
+            row.map(|r| user_from(&r))
                 .transpose()
         })
     }

@@ -2,14 +2,12 @@
 //! generated data set in SQLite, with the server in process and an open-loop load generator (requests
 //! start on schedule whether or not earlier ones have answered, so slow answers are not hidden).
 
-use crate::import::today;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use fidelis_domain::{Entity, Role};
 use fidelis_server::auth::{random_token, token_hash};
 use fidelis_server::{Application, Settings};
 use fidelis_store::Store;
-use fidelis_store::import::{ImportOptions, import_file};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,12 +73,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
         let partial = dir.join("partial.db");
         crate::demo::remove_sqlite_files(&partial);
         let store = Store::open(&format!("sqlite://{}", partial.display())).await?;
-        for entity in Entity::ALL {
-            let file = data.join(format!("{}.csv", entity.name()));
-            if file.exists() {
-                import_file(&store, &file, &ImportOptions::new(entity, today()), &|_| {}).await?;
-            }
-        }
+        crate::import::import_directory(&store, &data, false, |_| Ok(())).await?;
         store.close().await;
         std::fs::rename(&partial, &db_path)?;
         let _ = std::fs::remove_dir_all(&data);

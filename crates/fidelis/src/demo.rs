@@ -1,13 +1,10 @@
 //! `fidelis serve`: with `--demo`, a demo database is generated and imported on first start into a SQLite
 //! file of the working directory, then reused.
 
-use crate::import::today;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use fidelis_domain::Entity;
 use fidelis_server::Application;
 use fidelis_store::Store;
-use fidelis_store::import::{ImportOptions, import_file};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,23 +62,18 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
     let partial = path.with_extension("db.partial");
     remove_sqlite_files(&partial);
     let store = Store::open(&format!("sqlite://{}", partial.display())).await?;
-    for entity in Entity::ALL {
-        let file = work.join(format!("{}.csv", entity.name()));
-        if !file.exists() {
-            continue;
-        }
-        let mut options = ImportOptions::new(entity, today());
-        options.rejects_path = Some(work.join(format!("{}.rejects.csv", entity.name())));
-        let summary = import_file(&store, &file, &options, &|_| {}).await?;
+    crate::import::import_directory(&store, &work, false, |summary| {
         if summary.rejected > 0 {
             bail!(
                 "the demo data set has {} rejected {} rows (see {})",
                 summary.rejected,
-                entity,
+                summary.entity,
                 work.display()
             );
         }
-    }
+        Ok(())
+    })
+    .await?;
     store.close().await;
     // Value every customer once, so the screens show the value matrix from the first start.
     let refresh = RefreshOnly::try_parse_from([

@@ -73,17 +73,7 @@ pub async fn run(args: ImportArgs) -> Result<ExitCode> {
 
 pub async fn run_dir(db: &str, dir: &Path, json: bool) -> Result<ExitCode> {
     let store = Store::open(db).await?;
-    let mut summaries = Vec::new();
-    for entity in Entity::ALL {
-        let path = dir.join(format!("{}.csv", entity.name()));
-        if !path.exists() {
-            continue;
-        }
-        let options = ImportOptions::new(entity, today());
-        let summary = import_with_progress(&store, &path, &options).await?;
-        report(&summary, json)?;
-        summaries.push(summary);
-    }
+    let summaries = import_directory(&store, dir, true, |summary| report(summary, json)).await?;
     store.close().await;
     if summaries.is_empty() {
         bail!(
@@ -92,6 +82,34 @@ pub async fn run_dir(db: &str, dir: &Path, json: bool) -> Result<ExitCode> {
         );
     }
     Ok(exit_code(&summaries))
+}
+
+/// Imports every `<entity>.csv` of `dir` in dependency order (files that are absent are skipped),
+/// calling `each` after each file; a progress bar on a terminal when `show_progress`.
+pub async fn import_directory(
+    store: &Store,
+    dir: &Path,
+    show_progress: bool,
+    mut each: impl FnMut(&ImportSummary) -> Result<()>,
+) -> Result<Vec<ImportSummary>> {
+    let mut summaries = Vec::new();
+    for entity in Entity::ALL {
+        let path = dir.join(format!("{}.csv", entity.name()));
+        if !path.exists() {
+            continue;
+        }
+        let options = ImportOptions::new(entity, today());
+        let summary = if show_progress {
+            import_with_progress(store, &path, &options).await?
+        } else {
+            import_file(store, &path, &options, &|_| {})
+                .await
+                .with_context(|| format!("importing {} into {}", path.display(), entity))?
+        };
+        each(&summary)?;
+        summaries.push(summary);
+    }
+    Ok(summaries)
 }
 
 pub async fn import_with_progress(
