@@ -22,6 +22,10 @@ use tokio::net::TcpListener;
 pub struct Settings {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Directory of the configuration files (`rules.toml`, `policy.toml`, `routing.toml`,
+    /// `segments.toml`, `calendar.toml`, `offers.toml`); `None` uses the samples built into the
+    /// binary (`crates/fidelis-rules/examples/config`).
+    pub config_dir: Option<std::path::PathBuf>,
 }
 
 /// What every handler can reach.
