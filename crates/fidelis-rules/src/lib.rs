@@ -18,9 +18,11 @@ pub mod error;
 pub mod event;
 pub mod expr;
 pub mod facts;
+pub mod offers;
 pub mod policy;
 pub mod routing;
 pub mod rule;
+pub mod samples;
 pub mod segment;
 pub mod template;
 
@@ -30,6 +32,7 @@ pub use error::{ExprError, Position, RulesError};
 pub use event::{Event, EventKind};
 pub use expr::{Condition, EvalContext, NumberExpr};
 pub use facts::{FactSchema, Facts, Kind, Value};
+pub use offers::{AlertInput, AlertSettings, ChosenOffer, NoOffer, OfferCatalogue, OfferChoice};
 pub use policy::{
     Candidate, ConsentRecord, ContactPolicy, ContactRecord, Decision, Outcome, Suppression,
 };

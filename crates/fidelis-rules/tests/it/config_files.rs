@@ -23,3 +23,17 @@ fn sample_files_load() {
         RuleSegments::from_toml("segments.toml", &read("segments.toml"), &schema).unwrap();
     assert_eq!(segments.segments().count(), 3);
 }
+
+#[test]
+fn sample_offers_load_and_match_the_built_in_copy() {
+    let text = read("offers.toml");
+    let offers =
+        fidelis_rules::OfferCatalogue::from_toml("offers.toml", &text, &FactSchema::standard())
+            .unwrap();
+    assert_eq!(offers.specs().count(), 5);
+    assert!(offers.raises_alert(0.5) && !offers.raises_alert(0.1));
+    assert_eq!(
+        fidelis_rules::samples::by_file_name("offers.toml"),
+        Some(text.as_str())
+    );
+}
