@@ -54,14 +54,19 @@ impl Locale {
     }
 
     /// The name of a value-matrix strategy.
-    pub fn strategy(self, strategy: &str) -> &'static str {
-        match strategy {
-            "multi_equipment" => self.t("strategy.multi_equipment"),
-            "loyalty" => self.t("strategy.loyalty"),
-            "retention" => self.t("strategy.retention"),
-            "termination" => self.t("strategy.termination"),
-            _ => "",
-        }
+    pub fn strategy(self, strategy: &str) -> &str {
+        self.term("strategy", strategy)
+    }
+
+    /// The label of a stored code in this language: `group` is the code's `table.column` in the import
+    /// schema (`consents.channel`, `interactions.operation`…) or one of `band`, `entity`, `role`,
+    /// `strategy`, `quadrant`, `timeline`. Unknown codes (free text) are shown as they are.
+    pub fn term<'a>(self, group: &str, code: &'a str) -> &'a str {
+        CODES
+            .iter()
+            .find(|(g, c, _, _)| *g == group && *c == code)
+            .map(|(_, _, fr, en)| if self == Locale::Fr { *fr } else { *en })
+            .unwrap_or(code)
     }
 
     /// The text of `key` in this language; the key itself when missing (a test keeps the table complete).
@@ -128,6 +133,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("customer.phone", "Téléphone", "Phone"),
     ("customer.address", "Adresse", "Address"),
     ("customer.birth_date", "Date de naissance", "Birth date"),
+    ("customer.gender", "Genre", "Gender"),
     ("customer.status", "Statut", "Status"),
     ("customer.solvent", "Solvable", "Solvent"),
     ("customer.income", "Revenus", "Income"),
@@ -147,14 +153,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("timeline.detail", "Détail", "Detail"),
     ("timeline.amount", "Montant", "Amount"),
     ("timeline.empty", "Aucun événement.", "No events."),
-    ("kind.sale", "Achat", "Purchase"),
-    ("kind.refund", "Remboursement", "Refund"),
-    ("kind.interaction", "Contact", "Contact"),
-    ("kind.complaint", "Réclamation", "Complaint"),
-    ("kind.life_event", "Événement de vie", "Life event"),
-    ("kind.contract", "Contrat", "Contract"),
-    ("kind.campaign", "Campagne", "Campaign"),
-    ("kind.survey", "Enquête", "Survey"),
     (
         "dashboard.title",
         "Tableau de bord de l'analyste",
@@ -194,14 +192,321 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("value.customers", "Clients", "Customers"),
     ("value.as_of", "au", "as of"),
+];
+
+/// group, code, French, English: the codes stored in the database, shown in words. Every code of every
+/// enumerated field of the import schema is here (a test checks), and the values the generator writes
+/// into free-text fields (interaction outcomes, complaint categories and departments).
+const CODES: &[(&str, &str, &str, &str)] = &[
+    ("customers.status", "active", "Actif", "Active"),
+    ("customers.status", "inactive", "Inactif", "Inactive"),
+    ("customers.status", "churned", "Parti", "Churned"),
+    ("customers.status", "prospect", "Prospect", "Prospect"),
+    ("customers.gender", "F", "Femme", "Female"),
+    ("customers.gender", "M", "Homme", "Male"),
+    ("customers.gender", "X", "Autre", "Other"),
+    ("band", "low", "Faible", "Low"),
+    ("band", "medium", "Moyen", "Medium"),
+    ("band", "high", "Élevé", "High"),
+    ("band", "very_high", "Très élevé", "Very high"),
+    ("channels.kind", "store", "Magasin, agence", "Store"),
     (
-        "strategy.multi_equipment",
+        "channels.kind",
+        "call_centre",
+        "Centre d'appels",
+        "Call centre",
+    ),
+    ("channels.kind", "web", "Site web", "Website"),
+    ("channels.kind", "app", "Application mobile", "Mobile app"),
+    ("channels.kind", "email", "E-mail", "E-mail"),
+    ("channels.kind", "sms", "SMS", "SMS"),
+    ("channels.kind", "mail", "Courrier", "Mail"),
+    ("channels.kind", "adviser", "Conseiller", "Adviser"),
+    ("channels.kind", "telesales", "Télévente", "Telesales"),
+    ("channels.kind", "social", "Réseaux sociaux", "Social media"),
+    ("products.kind", "one_off", "Achat ponctuel", "One-off"),
+    (
+        "products.kind",
+        "subscription",
+        "Abonnement",
+        "Subscription",
+    ),
+    ("products.kind", "contract", "Contrat", "Contract"),
+    ("consents.channel", "email", "E-mail", "E-mail"),
+    ("consents.channel", "sms", "SMS", "SMS"),
+    ("consents.channel", "phone", "Téléphone", "Phone"),
+    ("consents.channel", "mail", "Courrier", "Mail"),
+    (
+        "consents.channel",
+        "push",
+        "Notification",
+        "Push notification",
+    ),
+    (
+        "consents.purpose",
+        "marketing",
+        "Prospection commerciale",
+        "Marketing",
+    ),
+    (
+        "consents.purpose",
+        "service",
+        "Relation client",
+        "Customer service",
+    ),
+    ("consents.purpose", "profiling", "Profilage", "Profiling"),
+    ("consents.purpose", "partners", "Partenaires", "Partners"),
+    ("consents.status", "granted", "Accordé", "Granted"),
+    ("consents.status", "withdrawn", "Retiré", "Withdrawn"),
+    ("transactions.kind", "sale", "Achat", "Purchase"),
+    ("transactions.kind", "refund", "Remboursement", "Refund"),
+    ("contracts.status", "active", "En cours", "Active"),
+    ("contracts.status", "ended", "Terminé", "Ended"),
+    ("contracts.status", "cancelled", "Résilié", "Cancelled"),
+    ("interactions.direction", "inbound", "Entrant", "Inbound"),
+    ("interactions.direction", "outbound", "Sortant", "Outbound"),
+    (
+        "interactions.operation",
+        "information",
+        "Renseignement",
+        "Information",
+    ),
+    (
+        "interactions.operation",
+        "appointment",
+        "Prise de rendez-vous",
+        "Appointment",
+    ),
+    (
+        "interactions.operation",
+        "simple_sale",
+        "Vente simple",
+        "Simple sale",
+    ),
+    (
+        "interactions.operation",
+        "complex_sale",
+        "Vente complexe",
+        "Complex sale",
+    ),
+    (
+        "interactions.operation",
+        "service",
+        "Gestion, après-vente",
+        "Service",
+    ),
+    (
+        "interactions.operation",
+        "complaint",
+        "Réclamation",
+        "Complaint",
+    ),
+    (
+        "interactions.operation",
+        "retention",
+        "Fidélisation",
+        "Retention",
+    ),
+    ("interactions.operation", "campaign", "Campagne", "Campaign"),
+    (
+        "interactions.outcome",
+        "information_given",
+        "Renseignement donné",
+        "Information given",
+    ),
+    ("interactions.outcome", "resolved", "Résolu", "Resolved"),
+    ("interactions.outcome", "escalated", "Transmis", "Escalated"),
+    (
+        "interactions.outcome",
+        "appointment_booked",
+        "Rendez-vous pris",
+        "Appointment booked",
+    ),
+    (
+        "interactions.outcome",
+        "termination_terms_given",
+        "Conditions de résiliation données",
+        "Termination terms given",
+    ),
+    (
+        "interactions.outcome",
+        "retention_offer_accepted",
+        "Offre de fidélisation acceptée",
+        "Retention offer accepted",
+    ),
+    (
+        "interactions.outcome",
+        "retention_offer_declined",
+        "Offre de fidélisation refusée",
+        "Retention offer declined",
+    ),
+    (
+        "interactions.outcome",
+        "no_answer",
+        "Pas de réponse",
+        "No answer",
+    ),
+    ("interactions.outcome", "no_sale", "Pas de vente", "No sale"),
+    ("interactions.outcome", "sale", "Vente", "Sale"),
+    ("interactions.outcome", "sent", "Envoyé", "Sent"),
+    ("interactions.outcome", "opened", "Ouvert", "Opened"),
+    ("interactions.outcome", "clicked", "Cliqué", "Clicked"),
+    (
+        "interactions.outcome",
+        "complaint_logged",
+        "Réclamation enregistrée",
+        "Complaint logged",
+    ),
+    (
+        "interactions.outcome",
+        "reminder_sent",
+        "Relance envoyée",
+        "Reminder sent",
+    ),
+    (
+        "interactions.outcome",
+        "competitor_offer",
+        "Offre d'un concurrent",
+        "Competitor's offer",
+    ),
+    (
+        "interactions.outcome",
+        "portfolio_review",
+        "Revue du portefeuille",
+        "Portfolio review",
+    ),
+    ("life_events.kind", "moving", "Déménagement", "Moving house"),
+    ("life_events.kind", "birth", "Naissance", "Birth"),
+    ("life_events.kind", "marriage", "Mariage", "Marriage"),
+    ("life_events.kind", "divorce", "Séparation", "Divorce"),
+    ("life_events.kind", "retirement", "Retraite", "Retirement"),
+    (
+        "life_events.kind",
+        "job_change",
+        "Changement d'emploi",
+        "Job change",
+    ),
+    ("life_events.kind", "bereavement", "Deuil", "Bereavement"),
+    ("complaints.status", "open", "Ouverte", "Open"),
+    ("complaints.status", "answered", "Répondue", "Answered"),
+    ("complaints.status", "resolved", "Résolue", "Resolved"),
+    ("complaints.status", "closed", "Close", "Closed"),
+    ("complaints.category", "billing", "Facturation", "Billing"),
+    ("complaints.category", "network", "Réseau", "Network"),
+    ("complaints.category", "device", "Équipement", "Device"),
+    (
+        "complaints.category",
+        "service",
+        "Service client",
+        "Customer service",
+    ),
+    ("complaints.department", "billing", "Facturation", "Billing"),
+    (
+        "complaints.department",
+        "network_operations",
+        "Exploitation du réseau",
+        "Network operations",
+    ),
+    (
+        "complaints.department",
+        "after_sales",
+        "Service après-vente",
+        "After-sales",
+    ),
+    (
+        "complaints.department",
+        "customer_service",
+        "Service client",
+        "Customer service",
+    ),
+    (
+        "surveys.kind",
+        "nps",
+        "NPS (recommandation)",
+        "NPS (recommendation)",
+    ),
+    (
+        "surveys.kind",
+        "csat",
+        "CSAT (satisfaction)",
+        "CSAT (satisfaction)",
+    ),
+    ("surveys.kind", "ces", "CES (effort)", "CES (effort)"),
+    (
+        "campaign_members.grp",
+        "treatment",
+        "Groupe ciblé",
+        "Treatment group",
+    ),
+    (
+        "campaign_members.grp",
+        "control",
+        "Groupe témoin",
+        "Control group",
+    ),
+    ("entity", "channels", "Canaux", "Channels"),
+    ("entity", "stores", "Points de vente", "Stores"),
+    ("entity", "products", "Produits", "Products"),
+    ("entity", "customers", "Clients", "Customers"),
+    ("entity", "consents", "Consentements", "Consents"),
+    ("entity", "campaigns", "Campagnes", "Campaigns"),
+    ("entity", "transactions", "Transactions", "Transactions"),
+    ("entity", "contracts", "Contrats", "Contracts"),
+    ("entity", "usage", "Consommations", "Usage"),
+    ("entity", "interactions", "Contacts", "Interactions"),
+    ("entity", "life_events", "Événements de vie", "Life events"),
+    ("entity", "complaints", "Réclamations", "Complaints"),
+    ("entity", "surveys", "Enquêtes", "Surveys"),
+    (
+        "entity",
+        "campaign_members",
+        "Cibles de campagne",
+        "Campaign members",
+    ),
+    ("role", "admin", "Administrateur", "Administrator"),
+    ("role", "analyst", "Analyste", "Analyst"),
+    ("role", "agent", "Conseiller", "Agent"),
+    (
+        "strategy",
+        "multi_equipment",
         "Multi-équipement",
         "Multi-equipment",
     ),
-    ("strategy.loyalty", "Fidélisation", "Loyalty"),
-    ("strategy.retention", "Rétention", "Retention"),
-    ("strategy.termination", "Résiliation", "Termination"),
+    ("strategy", "loyalty", "Fidélisation", "Loyalty"),
+    ("strategy", "retention", "Rétention", "Retention"),
+    ("strategy", "termination", "Résiliation", "Termination"),
+    (
+        "quadrant",
+        "low_high",
+        "Rentabilité faible, potentiel élevé",
+        "Low profitability, high potential",
+    ),
+    (
+        "quadrant",
+        "high_high",
+        "Rentabilité élevée, potentiel élevé",
+        "High profitability, high potential",
+    ),
+    (
+        "quadrant",
+        "high_low",
+        "Rentabilité élevée, potentiel faible",
+        "High profitability, low potential",
+    ),
+    (
+        "quadrant",
+        "low_low",
+        "Rentabilité faible, potentiel faible",
+        "Low profitability, low potential",
+    ),
+    ("timeline", "sale", "Achat", "Purchase"),
+    ("timeline", "refund", "Remboursement", "Refund"),
+    ("timeline", "interaction", "Contact", "Contact"),
+    ("timeline", "complaint", "Réclamation", "Complaint"),
+    ("timeline", "life_event", "Événement de vie", "Life event"),
+    ("timeline", "contract", "Contrat", "Contract"),
+    ("timeline", "campaign", "Campagne", "Campaign"),
+    ("timeline", "survey", "Enquête", "Survey"),
 ];
 
 #[cfg(test)]
@@ -231,5 +536,47 @@ mod tests {
         }
         assert_eq!(Locale::En.t("nav.home"), "Home");
         assert_eq!(Locale::Fr.t("nav.home"), "Accueil");
+    }
+
+    #[test]
+    fn every_stored_code_has_words_in_both_languages() {
+        use fidelis_domain::{Entity, FieldKind};
+        let mut pairs = std::collections::HashSet::new();
+        for (group, code, fr, en) in CODES {
+            assert!(pairs.insert((group, code)), "{group} {code} twice");
+            assert!(!fr.is_empty() && !en.is_empty(), "{group} {code}");
+        }
+        let mut checked = 0;
+        for entity in Entity::ALL {
+            let spec = entity.spec();
+            for field in spec.fields {
+                let FieldKind::Enum(choices) = field.kind else {
+                    continue;
+                };
+                let group = if field.column.ends_with("_band") {
+                    "band".to_owned()
+                } else {
+                    format!("{}.{}", spec.table, field.column)
+                };
+                for choice in choices {
+                    for locale in [Locale::Fr, Locale::En] {
+                        let words = locale.term(&group, choice.value);
+                        assert_ne!(
+                            words, choice.value,
+                            "{group} {} in {locale:?}",
+                            choice.value
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+            assert_ne!(Locale::Fr.term("entity", entity.name()), entity.name());
+        }
+        assert!(checked > 60, "{checked} codes");
+        for role in fidelis_domain::Role::ALL {
+            assert_ne!(Locale::Fr.term("role", role.as_str()), role.as_str());
+        }
+        // Free text passes through.
+        assert_eq!(Locale::Fr.term("complaints.category", "Wi-Fi"), "Wi-Fi");
     }
 }

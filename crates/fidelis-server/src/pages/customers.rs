@@ -77,17 +77,46 @@ impl CustomerPage {
         format_money(Money::eur(minor), self.locale)
     }
 
-    fn kind_label(&self, kind: &str) -> &'static str {
-        match kind {
-            "sale" => self.locale.t("kind.sale"),
-            "refund" => self.locale.t("kind.refund"),
-            "interaction" => self.locale.t("kind.interaction"),
-            "complaint" => self.locale.t("kind.complaint"),
-            "life_event" => self.locale.t("kind.life_event"),
-            "contract" => self.locale.t("kind.contract"),
-            "campaign" => self.locale.t("kind.campaign"),
-            "survey" => self.locale.t("kind.survey"),
-            _ => "",
+    /// What an event was, in words: its kind, then its product, operation, category or event kind.
+    fn what(&self, e: &TimelineEntry) -> String {
+        let l = self.locale;
+        let label = match e.kind.as_str() {
+            "interaction" => l.term("interactions.operation", &e.label),
+            "complaint" => l.term("complaints.category", &e.label),
+            "life_event" => l.term("life_events.kind", &e.label),
+            "survey" => l.term("surveys.kind", &e.label),
+            _ => &e.label,
+        };
+        format!("{} · {label}", l.term("timeline", &e.kind))
+    }
+
+    /// An event's direction, outcome, status or group, in words; free text as it is.
+    fn detail(&self, e: &TimelineEntry) -> String {
+        let l = self.locale;
+        let Some(detail) = e.detail.as_deref() else {
+            return String::new();
+        };
+        match e.kind.as_str() {
+            // `direction · outcome`
+            "interaction" => detail
+                .split(" · ")
+                .enumerate()
+                .map(|(i, part)| {
+                    l.term(
+                        if i == 0 {
+                            "interactions.direction"
+                        } else {
+                            "interactions.outcome"
+                        },
+                        part,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+            "complaint" => l.term("complaints.status", detail).to_owned(),
+            "contract" => l.term("contracts.status", detail).to_owned(),
+            "campaign" => l.term("campaign_members.grp", detail).to_owned(),
+            _ => detail.to_owned(),
         }
     }
 

@@ -69,11 +69,14 @@ async fn agent_finds_a_customer_and_the_view_is_audited() {
         let name = text(&wait_for(&browser, "#customer-name").await).await;
         assert_eq!(name, "Anne Durand C1");
         let consent = texts(&browser, "#consents td").await;
-        assert_eq!(consent, ["email", "marketing", "granted", "2024-01-01"]);
+        assert_eq!(
+            consent,
+            ["E-mail", "Prospection commerciale", "Accordé", "2024-01-01"]
+        );
         let timeline = texts(&browser, "#timeline tbody tr").await.join("\n");
         assert!(timeline.contains("Achat · Forfait 20 Go"), "{timeline}");
         assert!(timeline.contains("1\u{202f}234,56 EUR"), "{timeline}");
-        assert!(timeline.contains("Contact · complaint"), "{timeline}");
+        assert!(timeline.contains("Contact · Réclamation"), "{timeline}");
         screenshot(&browser, "agent-customer-page").await;
 
         let audit = app

@@ -1,6 +1,8 @@
 //! The agent screen and the analyst pages, in French and English.
 
 use crate::harness::{TestApp, hidden_value, location};
+use fidelis_domain::{Entity, FieldKind, Role};
+use fidelis_store::import::{ImportOptions, import_file};
 
 #[tokio::test]
 async fn agent_finds_a_customer_and_opens_the_page() {
@@ -8,7 +10,7 @@ async fn agent_finds_a_customer_and_opens_the_page() {
     let agent = app.login("agent").await;
     let home = app.get_as(&agent, "/").await.text().await.unwrap();
     assert!(
-        home.contains("<th scope=\"row\">customers</th><td class=\"num\">3</td>"),
+        home.contains("<th scope=\"row\">Clients</th><td class=\"num\">3</td>"),
         "{home}"
     );
 
@@ -43,13 +45,14 @@ async fn agent_finds_a_customer_and_opens_the_page() {
     assert!(html.contains("id=\"customer-name\">Anne Durand"), "{html}");
     assert!(html.contains("Béziers"));
     assert!(
-        html.contains("<td>email</td><td>marketing</td><td>granted</td>"),
+        html.contains("<td>E-mail</td><td>Prospection commerciale</td><td>Accordé</td>"),
         "consents shown"
     );
     // The timeline, in French by default: the purchase with its amount, the complaint call.
     assert!(html.contains("Achat · Forfait 20 Go"), "{html}");
     assert!(html.contains("1\u{202f}234,56 EUR"), "{html}");
-    assert!(html.contains("Contact · complaint"), "{html}");
+    assert!(html.contains("Contact · Réclamation"), "{html}");
+    assert!(html.contains("Entrant · Résolu"), "{html}");
     let audit = app.store.audit_log(Some("C1"), 10).await.unwrap();
     assert_eq!(
         (audit[0].username.as_str(), audit[0].action.as_str()),
@@ -160,4 +163,224 @@ async fn login_and_logout() {
         303,
         "the session is gone"
     );
+}
+
+/// Imports `csv` as `entity` into the app's database, every row accepted.
+pub async fn import(app: &TestApp, entity: Entity, csv: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{entity}.csv"));
+    std::fs::write(&path, csv).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let summary = import_file(
+        &app.store,
+        &path,
+        &ImportOptions::new(entity, today),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.rejected, 0, "{entity}: {:?}", summary.first_rejects);
+}
+
+/// A customer with one of almost everything: every consent channel, purpose and status, every contract
+/// status, every operation, direction, life event, complaint status and survey kind.
+pub async fn import_rich_customer(app: &TestApp) {
+    let files: &[(Entity, &str)] = &[
+        (
+            Entity::Customers,
+            "id,first_name,last_name,gender,income_band,assets_band,status,birth_date\n\
+             C4,Zoé,Lefèvre,F,very_high,medium,inactive,1980-02-03\n",
+        ),
+        (
+            Entity::Consents,
+            "customer_id,channel,purpose,status,date\n\
+             C4,email,marketing,granted,2024-01-01\nC4,sms,service,withdrawn,2024-01-02\n\
+             C4,phone,profiling,granted,2024-01-03\nC4,mail,partners,withdrawn,2024-01-04\n\
+             C4,push,marketing,granted,2024-01-05\n",
+        ),
+        (
+            Entity::Contracts,
+            "id,customer_id,product_id,start_date,end_date,status,monthly_fee,cancelled_on\n\
+             K1,C4,P1,2023-01-01,2025-01-01,active,19.99,\nK2,C4,P1,2021-01-01,2022-01-01,ended,9.99,\n\
+             K3,C4,P1,2020-01-01,2021-01-01,cancelled,5,2020-06-01\n",
+        ),
+        (
+            Entity::Transactions,
+            "id,customer_id,product_id,channel_id,time,kind,amount\n\
+             T41,C4,P1,WEB,2024-02-01T10:00:00Z,sale,10\nT42,C4,P1,WEB,2024-02-02T10:00:00Z,refund,10\n",
+        ),
+        (
+            Entity::Interactions,
+            "customer_id,channel_id,direction,operation,time,outcome\n\
+             C4,CC,inbound,information,2024-04-01T09:00:00Z,information_given\n\
+             C4,CC,inbound,appointment,2024-04-02T09:00:00Z,appointment_booked\n\
+             C4,CC,outbound,simple_sale,2024-04-03T09:00:00Z,no_sale\n\
+             C4,CC,outbound,complex_sale,2024-04-04T09:00:00Z,sale\n\
+             C4,CC,inbound,service,2024-04-05T09:00:00Z,escalated\n\
+             C4,CC,inbound,complaint,2024-04-06T09:00:00Z,complaint_logged\n\
+             C4,CC,inbound,retention,2024-04-07T09:00:00Z,retention_offer_declined\n\
+             C4,WEB,outbound,campaign,2024-04-08T09:00:00Z,clicked\n",
+        ),
+        (
+            Entity::LifeEvents,
+            "customer_id,kind,date\nC4,moving,2024-05-01\nC4,birth,2024-05-02\nC4,marriage,2024-05-03\n\
+             C4,divorce,2024-05-04\nC4,retirement,2024-05-05\nC4,job_change,2024-05-06\n\
+             C4,bereavement,2024-05-07\n",
+        ),
+        (
+            Entity::Complaints,
+            "id,customer_id,category,opened_at,status\nR1,C4,billing,2024-06-01T08:00:00Z,open\n\
+             R2,C4,network,2024-06-02T08:00:00Z,answered\nR3,C4,device,2024-06-03T08:00:00Z,resolved\n\
+             R4,C4,service,2024-06-04T08:00:00Z,closed\n",
+        ),
+        (
+            Entity::Surveys,
+            "customer_id,date,kind,score\nC4,2024-07-01,nps,9\nC4,2024-07-02,csat,4\nC4,2024-07-03,ces,2\n",
+        ),
+        (
+            Entity::Campaigns,
+            "id,name,channel_id,start_date\nK-AUT,Automne,WEB,2024-09-01\n",
+        ),
+        (
+            Entity::CampaignMembers,
+            "campaign_id,customer_id,group,contacted_at\nK-AUT,C4,treatment,2024-09-02T09:00:00Z\n",
+        ),
+    ];
+    for (entity, csv) in files {
+        import(app, *entity, csv).await;
+    }
+}
+
+/// Every code the database stores for an enumerated field, and the other codes pages could show.
+fn stored_codes() -> std::collections::HashSet<&'static str> {
+    let mut codes = std::collections::HashSet::new();
+    for entity in Entity::ALL {
+        codes.insert(entity.name());
+        for field in entity.spec().fields {
+            if let FieldKind::Enum(choices) = field.kind {
+                codes.extend(choices.iter().map(|c| c.value));
+            }
+        }
+    }
+    codes.extend(Role::ALL.map(Role::as_str));
+    codes.extend([
+        "multi_equipment",
+        "loyalty",
+        "retention",
+        "termination",
+        "low_high",
+        "high_high",
+        "high_low",
+        "low_low",
+        "life_event",
+        "interaction",
+        "complaint",
+        "survey",
+        "campaign",
+        // Outcomes and categories planted above.
+        "information_given",
+        "appointment_booked",
+        "no_sale",
+        "escalated",
+        "complaint_logged",
+        "retention_offer_declined",
+        "clicked",
+        "billing",
+        "network",
+        "device",
+    ]);
+    codes
+}
+
+/// The words of every table cell and description of the page's main part: where stored values show.
+fn shown_values(html: &str) -> Vec<String> {
+    let main = html.split("<main>").nth(1).unwrap_or("");
+    let mut words = Vec::new();
+    for tag in ["<td", "<dd"] {
+        for piece in main.split(tag).skip(1) {
+            let content = piece.split_once('>').map(|(_, c)| c).unwrap_or("");
+            let end = content.find("</").unwrap_or(content.len());
+            words.extend(
+                content[..end]
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    words
+}
+
+#[tokio::test]
+async fn french_pages_show_words_not_codes() {
+    let app = TestApp::spawn().await;
+    import_rich_customer(&app).await;
+    let agent = app.login("agent").await;
+    let html = app
+        .get_as(&agent, "/customers/C4")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let codes = stored_codes();
+    let words = shown_values(&html);
+    assert!(words.len() > 100, "{words:?}");
+    let leaked: Vec<&String> = words
+        .iter()
+        .filter(|w| codes.contains(w.as_str()))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "codes shown as they are: {leaked:?}\n{html}"
+    );
+    for expected in [
+        "<dd>Inactif</dd>",
+        "<dd>Femme</dd>",
+        "<dd>Très élevé</dd>",
+        "<td>SMS</td><td>Relation client</td><td>Retiré</td>",
+        "<td>Notification</td><td>Prospection commerciale</td><td>Accordé</td>",
+        "Contrat · Forfait 20 Go",
+        "<td>Résilié</td>",
+        "Remboursement · Forfait 20 Go",
+        "Contact · Vente complexe",
+        "<td>Sortant · Vente</td>",
+        "Événement de vie · Séparation",
+        "Réclamation · Facturation",
+        "<td>Ouverte</td>",
+        "Enquête · CES (effort)",
+        "Campagne · Automne",
+        "<td>Groupe ciblé</td>",
+    ] {
+        assert!(html.contains(expected), "{expected}\n{html}");
+    }
+    // The same page in English uses the English words.
+    let english = app
+        .client
+        .get(app.url("/customers/C4"))
+        .header("cookie", &agent.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // (English words can be codes themselves, "Simple sale", so only a few are checked.)
+    for expected in [
+        "<td>Outbound · Sale</td>",
+        "<dd>Very high</dd>",
+        "Life event · Divorce",
+        "<td>Treatment group</td>",
+    ] {
+        assert!(english.contains(expected), "{expected}\n{english}");
+    }
+    // Search results and the header too.
+    let results = app
+        .get_as(&agent, "/customers?q=lef")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(results.contains("<td>Inactif</td>"), "{results}");
+    assert!(results.contains("(Conseiller)"), "{results}");
 }
