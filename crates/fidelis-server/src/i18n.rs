@@ -164,6 +164,48 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Export customers (CSV)",
     ),
     ("error.forbidden", "Accès refusé", "Access denied"),
+    (
+        "error.forbidden.text",
+        "Votre rôle ne donne pas accès à cette page.",
+        "Your role does not give access to this page.",
+    ),
+    ("error.not_found", "Page introuvable", "Page not found"),
+    (
+        "error.not_found.text",
+        "Cette page n'existe pas.",
+        "This page does not exist.",
+    ),
+    (
+        "error.no_customer",
+        "Aucun client n'a cet identifiant.",
+        "No customer has this id.",
+    ),
+    ("error.bad_request", "Demande invalide", "Bad request"),
+    (
+        "error.bad_request.text",
+        "La demande contient une valeur invalide.",
+        "The request holds a value that is not valid.",
+    ),
+    ("error.conflict", "Conflit", "Conflict"),
+    (
+        "error.conflict.text",
+        "Cette action entre en conflit avec l'état actuel des données.",
+        "This action conflicts with the current state of the data.",
+    ),
+    ("error.internal", "Erreur interne", "Internal error"),
+    (
+        "error.internal.text",
+        "Une erreur interne est survenue ; elle a été journalisée.",
+        "An internal error occurred; it has been logged.",
+    ),
+    (
+        "error.csrf",
+        "Le formulaire a expiré ou ne vient pas de Fidelis. Rechargez la page et recommencez.",
+        "The form has expired or does not come from Fidelis. Reload the page and try again.",
+    ),
+    ("error.status", "Erreur", "Error"),
+    ("error.home", "Retour à l'accueil", "Back to the home page"),
+    ("login.language", "Langue", "Language"),
     ("value.title", "Valeur client", "Customer value"),
     ("value.net", "Rentabilité (passé)", "Profitability (past)"),
     (

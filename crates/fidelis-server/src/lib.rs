@@ -52,7 +52,7 @@ pub fn router(state: AppState) -> Router {
     for route in api::routes() {
         router = router.route(route.path, route.handler);
     }
-    router.fallback(api::not_found).with_state(state)
+    router.fallback(pages::not_found).with_state(state)
 }
 
 /// A bound, not yet running, server.

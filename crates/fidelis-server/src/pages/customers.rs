@@ -166,10 +166,7 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     user.require(Permission::ViewCustomers)?;
     let Some(customer) = state.store.customer(&id).await? else {
-        return Err(PageError::Api(
-            crate::ApiError::NotFound(format!("no customer with id {id:?}")),
-            user.locale,
-        ));
+        return Err(PageError::not_found("error.no_customer", user.locale));
     };
     let timeline = state
         .store

@@ -1,6 +1,6 @@
 //! The login page, logging in and out, and the language setting.
 
-use super::{PageError, PageUser, anonymous_locale, render};
+use super::{LANGUAGE_COOKIE, PageError, PageUser, anonymous_locale, render};
 use crate::AppState;
 use crate::auth::{
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, random_token, same_secret, token_hash,
@@ -17,6 +17,8 @@ use serde::Deserialize;
 
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 12;
+/// How long the language picked on the login page is remembered.
+const LANGUAGE_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -29,10 +31,24 @@ struct LoginPage {
     failed: bool,
 }
 
+impl LoginPage {
+    /// The login page in the other language, keeping where to go after logging in.
+    fn switch_href(&self) -> String {
+        let other = if self.locale == Locale::Fr {
+            "en"
+        } else {
+            "fr"
+        };
+        format!("/login?lang={other}&next={}", super::urlencode(&self.next))
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,
     failed: Option<String>,
+    /// `fr` or `en`: the language picked on the login page, kept in a cookie.
+    lang: Option<String>,
 }
 
 fn cookie_header(state: &AppState, name: &str, value: &str, max_age_seconds: i64) -> HeaderValue {
@@ -62,8 +78,9 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     // Login CSRF: a random token in a cookie and in the form, compared on submission.
     let csrf = random_token();
+    let picked = q.lang.as_deref().and_then(Locale::parse);
     let page = LoginPage {
-        locale: anonymous_locale(&headers),
+        locale: picked.unwrap_or_else(|| anonymous_locale(&headers)),
         user: None,
         csrf: csrf.clone(),
         can_dashboard: false,
@@ -75,6 +92,17 @@ pub async fn page(
         header::SET_COOKIE,
         cookie_header(&state, LOGIN_CSRF_COOKIE, &csrf, 3600),
     );
+    if let Some(locale) = picked {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookie_header(
+                &state,
+                LANGUAGE_COOKIE,
+                locale.code(),
+                LANGUAGE_COOKIE_SECONDS,
+            ),
+        );
+    }
     Ok(response)
 }
 
@@ -95,10 +123,7 @@ pub async fn submit(
     let csrf_ok =
         matches!((expected, form.csrf.as_deref()), (Some(e), Some(p)) if same_secret(e, p));
     if !csrf_ok {
-        return Err(PageError::Api(
-            crate::ApiError::Forbidden("missing or wrong CSRF token".into()),
-            anonymous_locale(&headers),
-        ));
+        return Err(PageError::csrf(anonymous_locale(&headers)));
     }
     let next = safe_next(form.next.as_deref());
     let credentials = state.store.user_credentials(form.username.trim()).await?;
@@ -150,9 +175,7 @@ pub async fn logout(
     user: PageUser,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    user.current
-        .check_csrf(form.csrf.as_deref())
-        .map_err(|e| PageError::Api(e, user.locale))?;
+    user.check_csrf(form.csrf.as_deref())?;
     if let Some(session) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&token_hash(session)).await?;
     }
@@ -176,9 +199,7 @@ pub async fn set_language(
     user: PageUser,
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, PageError> {
-    user.current
-        .check_csrf(form.csrf.as_deref())
-        .map_err(|e| PageError::Api(e, user.locale))?;
+    user.check_csrf(form.csrf.as_deref())?;
     let locale = Locale::parse(&form.language).ok_or_else(|| {
         PageError::Api(
             crate::ApiError::BadRequest("expected language fr or en".into()),
@@ -196,5 +217,16 @@ pub async fn set_language(
             r.find("://")
                 .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned()))
         });
-    Ok(Redirect::to(&safe_next(back.as_deref())).into_response())
+    let mut response = Redirect::to(&safe_next(back.as_deref())).into_response();
+    // The login page, after logging out, keeps speaking the user's language.
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(
+            &state,
+            LANGUAGE_COOKIE,
+            locale.code(),
+            LANGUAGE_COOKIE_SECONDS,
+        ),
+    );
+    Ok(response)
 }

@@ -29,10 +29,10 @@ impl FromRequestParts<AppState> for PageUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<PageUser, PageError> {
-        let locale = Locale::choose(None, &parts.headers);
+        let locale = anonymous_locale(&parts.headers);
         match CurrentUser::from_request_parts(parts, state).await {
             Ok(current) => {
-                let locale = Locale::choose(current.user.locale.as_deref(), &parts.headers);
+                let locale = choose_locale(current.user.locale.as_deref(), &parts.headers);
                 Ok(PageUser { current, locale })
             }
             Err(ApiError::Unauthenticated(_)) => {
@@ -64,6 +64,13 @@ impl PageUser {
             .require(permission)
             .map_err(|e| PageError::Api(e, self.locale))
     }
+
+    /// Checks the CSRF token of a form.
+    pub fn check_csrf(&self, provided: Option<&str>) -> Result<(), PageError> {
+        self.current
+            .check_csrf(provided)
+            .map_err(|_| PageError::csrf(self.locale))
+    }
 }
 
 /// What the base template shows around every page.
@@ -77,7 +84,31 @@ pub struct Chrome {
 /// A page that cannot be shown: to the login page, or an error page in the user's language.
 pub enum PageError {
     Login(String),
+    /// An error page: its status and the key of the sentence that says what went wrong.
+    Page {
+        status: StatusCode,
+        text: &'static str,
+        locale: Locale,
+    },
     Api(ApiError, Locale),
+}
+
+impl PageError {
+    pub fn not_found(text: &'static str, locale: Locale) -> PageError {
+        PageError::Page {
+            status: StatusCode::NOT_FOUND,
+            text,
+            locale,
+        }
+    }
+
+    pub fn csrf(locale: Locale) -> PageError {
+        PageError::Page {
+            status: StatusCode::FORBIDDEN,
+            text: "error.csrf",
+            locale,
+        }
+    }
 }
 
 impl From<ApiError> for PageError {
@@ -92,30 +123,86 @@ impl From<fidelis_store::StoreError> for PageError {
     }
 }
 
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    locale: Locale,
+    user: Option<User>,
+    csrf: String,
+    can_dashboard: bool,
+    status: u16,
+    title: &'static str,
+    text: &'static str,
+}
+
+/// The styled error page, in `locale`.
+fn error_page(status: StatusCode, text: &'static str, locale: Locale) -> Response {
+    let title = match status {
+        StatusCode::FORBIDDEN => "error.forbidden",
+        StatusCode::NOT_FOUND => "error.not_found",
+        StatusCode::BAD_REQUEST => "error.bad_request",
+        StatusCode::CONFLICT => "error.conflict",
+        _ => "error.internal",
+    };
+    let page = ErrorPage {
+        locale,
+        user: None,
+        csrf: String::new(),
+        can_dashboard: false,
+        status: status.as_u16(),
+        title: locale.t(title),
+        text: locale.t(text),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::Internal(e.to_string()).into_response(),
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::Login(to) => Redirect::to(&to).into_response(),
+            PageError::Page {
+                status,
+                text,
+                locale,
+            } => error_page(status, text, locale),
             PageError::Api(e, locale) => {
                 let (status, _) = e.status_and_code();
-                if status == StatusCode::INTERNAL_SERVER_ERROR {
-                    return e.into_response();
-                }
-                let title = if status == StatusCode::FORBIDDEN {
-                    locale.t("error.forbidden")
-                } else {
-                    "Fidelis"
+                let text = match &e {
+                    ApiError::Forbidden(_) => "error.forbidden.text",
+                    ApiError::NotFound(_) => "error.not_found.text",
+                    ApiError::BadRequest(_) => "error.bad_request.text",
+                    ApiError::Conflict(_) => "error.conflict.text",
+                    ApiError::Unauthenticated(_) => "error.forbidden.text",
+                    _ => {
+                        // Logged once, here; the page says no more than that something failed.
+                        tracing::error!(error = ?e, "page failed");
+                        "error.internal.text"
+                    }
                 };
-                let body = format!(
-                    "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{title}</title><h1>{title}</h1><p id=\"error\">{}</p><p><a href=\"/\">{}</a></p></html>",
-                    locale.code(),
-                    escape(&e.to_string()),
-                    locale.t("nav.home")
-                );
-                (status, Html(body)).into_response()
+                error_page(status, text, locale)
             }
         }
     }
+}
+
+/// Unknown paths: a JSON error under `/api/`, else the 404 page in the caller's language.
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if parts.uri.path().starts_with("/api/") {
+        return crate::api::not_found(parts.uri).await.into_response();
+    }
+    let setting = CurrentUser::from_request_parts(&mut parts, &state)
+        .await
+        .ok()
+        .and_then(|u| u.user.locale);
+    let locale = choose_locale(setting.as_deref(), &parts.headers);
+    error_page(StatusCode::NOT_FOUND, "error.not_found.text", locale)
 }
 
 /// Renders a template into a response.
@@ -154,7 +241,16 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// The cookie holding the language picked on the login page (before any user setting exists).
+pub const LANGUAGE_COOKIE: &str = "fidelis_lang";
+
+/// The user's setting, else the language picked on the login page, else the browser's.
+pub fn choose_locale(setting: Option<&str>, headers: &HeaderMap) -> Locale {
+    let picked = crate::auth::cookie(headers, LANGUAGE_COOKIE);
+    Locale::choose(setting.or(picked), headers)
+}
+
 /// The locale for a request without a user (the login page).
 pub fn anonymous_locale(headers: &HeaderMap) -> Locale {
-    Locale::choose(None, headers)
+    choose_locale(None, headers)
 }

@@ -384,3 +384,133 @@ async fn french_pages_show_words_not_codes() {
     assert!(results.contains("<td>Inactif</td>"), "{results}");
     assert!(results.contains("(Conseiller)"), "{results}");
 }
+
+#[tokio::test]
+async fn refusals_and_missing_pages_are_styled_pages_in_the_users_language() {
+    let app = TestApp::spawn().await;
+    let agent = app.login("agent").await;
+    let refused = app.get_as(&agent, "/dashboard").await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"fr\">") && html.contains("<style>"),
+        "{html}"
+    );
+    assert!(html.contains("<h1>Accès refusé</h1>"), "{html}");
+    assert!(
+        html.contains("<p id=\"error\">Votre rôle ne donne pas accès à cette page.</p>"),
+        "{html}"
+    );
+    let english = app
+        .client
+        .get(app.url("/dashboard/export/customers.csv"))
+        .header("cookie", &agent.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status(), 403);
+    assert!(
+        english
+            .text()
+            .await
+            .unwrap()
+            .contains("<h1>Access denied</h1>")
+    );
+
+    let missing = app.get_as(&agent, "/customers/C404").await;
+    assert_eq!(missing.status(), 404);
+    let html = missing.text().await.unwrap();
+    assert!(
+        html.contains("<h1>Page introuvable</h1>")
+            && html.contains("Aucun client n&#39;a cet identifiant."),
+        "{html}"
+    );
+    for path in ["/nowhere", "/customers/C1/nothing"] {
+        let r = app.get_as(&agent, path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Cette page n&#39;existe pas."),
+            "{path}"
+        );
+    }
+    // Unknown paths under the API keep JSON errors.
+    let api = app.get_as(&agent, "/api/v1/nowhere").await;
+    assert_eq!(api.status(), 404);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    // A form sent without its token says why, in words.
+    let r = app
+        .post_form("/logout", Some(&agent.cookie), &[("csrf", "wrong")])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Le formulaire a expiré"));
+}
+
+#[tokio::test]
+async fn the_login_page_switches_language_before_login() {
+    let app = TestApp::spawn().await;
+    let get = |lang: &'static str, cookie: Option<String>, path: &'static str| {
+        let mut request = app
+            .client
+            .get(app.url(path))
+            .header("accept-language", lang);
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        request.send()
+    };
+    // The browser's language by default.
+    let english = get("en-GB", None, "/login").await.unwrap();
+    assert!(english.headers().get("set-cookie").is_some());
+    let html = english.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains(">Log in</button>"));
+    assert!(
+        html.contains("id=\"login-language\" href=\"/login?lang=fr&#38;next=/\""),
+        "{html}"
+    );
+    // The switch picks French for this browser, remembered in a cookie.
+    let picked = get("en-GB", None, "/login?lang=fr&next=/customers/C1")
+        .await
+        .unwrap();
+    let cookie = picked
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("fidelis_lang="))
+        .expect("a language cookie")
+        .to_owned();
+    assert!(cookie.starts_with("fidelis_lang=fr;") && cookie.contains("SameSite=Strict"));
+    let html = picked.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">") && html.contains(">Se connecter</button>"));
+    assert!(hidden_value(&html, "next") == "/customers/C1", "{html}");
+    let again = get("en-GB", Some("fidelis_lang=fr".into()), "/login")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("<html lang=\"fr\">"));
+    // A logged-in user without a setting of their own keeps the language picked at login.
+    let agent = app.login("agent").await;
+    let page = app
+        .client
+        .get(app.url("/customers/C1"))
+        .header("cookie", format!("{}; fidelis_lang=en", agent.cookie))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+}
