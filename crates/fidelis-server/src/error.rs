@@ -20,7 +20,20 @@ pub enum ApiError {
     #[error("internal error")]
     Internal(String),
     #[error("internal error")]
-    Store(#[from] fidelis_store::StoreError),
+    Store(fidelis_store::StoreError),
+}
+
+/// Store errors about the request itself (a bad value, a conflict) keep their message and status;
+/// the others are internal.
+impl From<fidelis_store::StoreError> for ApiError {
+    fn from(e: fidelis_store::StoreError) -> Self {
+        use fidelis_store::StoreError;
+        match e {
+            StoreError::Invalid(m) => ApiError::BadRequest(m),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 impl ApiError {

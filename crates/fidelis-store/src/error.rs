@@ -12,6 +12,10 @@ pub enum StoreError {
     Migration { version: i64, source: sqlx::Error },
     #[error("{0}")]
     Conflict(String),
+    /// A value given to the store (through the API) is not acceptable; the message names the field,
+    /// the value and what was expected.
+    #[error("{0}")]
+    Invalid(String),
     #[error("inconsistent data: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

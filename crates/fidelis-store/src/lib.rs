@@ -1,6 +1,7 @@
 //! Fidelis' customer database: one concrete `Store` over SQLite and PostgreSQL, its migrations, the
 //! validated import of CSV and JSONL files, and the reads the server and the analytics need.
 
+mod alerts;
 mod auth;
 mod charts;
 mod error;
@@ -11,6 +12,10 @@ mod search;
 mod store;
 pub mod value;
 
+pub use alerts::{
+    Alert, AlertContext, AlertValue, NewAlert, NewInteraction, OUTCOMES, OfferFeedback,
+    StoredInteraction,
+};
 pub use auth::AuditEntry;
 pub use charts::ValuePoint;
 pub use error::{ImportError, StoreError};

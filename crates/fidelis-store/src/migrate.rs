@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_search_index.sql"),
         postgres: include_str!("../migrations/postgres/0004_search_index.sql"),
     },
+    Migration {
+        version: 8,
+        description: "departure alerts and their outcomes",
+        sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0008_alerts.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.

@@ -1,5 +1,6 @@
 //! Integration tests of the store, each run against SQLite and against a real PostgreSQL server.
 
+mod alerts;
 mod auth;
 mod harness;
 mod import;
