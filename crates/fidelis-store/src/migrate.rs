@@ -53,7 +53,11 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
             .fetch_all(pool)
             .await?;
-        for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        // In version order, whatever the order of the list.
+        let mut pending: Vec<&Migration> =
+            MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)).collect();
+        pending.sort_by_key(|m| m.version);
+        for m in pending {
             let sql = match store.backend_kind() {
                 crate::BackendKind::Sqlite => m.sqlite,
                 crate::BackendKind::Postgres => m.postgres,
