@@ -14,6 +14,7 @@ pub mod btyd;
 pub mod calendar;
 pub mod churn;
 pub mod clv;
+pub mod cluster;
 pub mod error;
 pub(crate) mod optimize;
 pub mod pnl;

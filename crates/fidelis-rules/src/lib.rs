@@ -11,6 +11,7 @@
 // hide the table.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+pub mod backtest;
 pub mod channel;
 pub mod detect;
 pub mod engine;
