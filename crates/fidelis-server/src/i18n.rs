@@ -154,6 +154,14 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("timeline.amount", "Montant", "Amount"),
     ("timeline.empty", "Aucun événement.", "No events."),
     (
+        "timeline.more",
+        "Voir les événements plus anciens",
+        "Show older events",
+    ),
+    ("pages.label", "Pages de résultats", "Result pages"),
+    ("pages.previous", "Précédente", "Previous"),
+    ("pages.next", "Suivante", "Next"),
+    (
         "dashboard.title",
         "Tableau de bord de l'analyste",
         "Analyst dashboard",

@@ -14,8 +14,51 @@ use serde::Deserialize;
 
 /// Search results shown on one page.
 const SEARCH_LIMIT: i64 = 50;
-/// Timeline events shown on the customer's page.
+/// Timeline events shown on the customer's page, and how many more each "older events" link adds.
 const TIMELINE_LIMIT: i64 = 200;
+/// The most timeline events one page shows.
+const TIMELINE_MAX: i64 = 10_000;
+/// The last search page one can ask for (deep offsets cost a walk of the index).
+const SEARCH_MAX_PAGE: i64 = 2_000;
+
+/// A link to a page of results.
+pub struct PageLink {
+    pub number: i64,
+    pub current: bool,
+    /// Pages were skipped before this one (drawn as an ellipsis).
+    pub gap_before: bool,
+}
+
+/// The links of a paginated list: the first page, up to four before the current one, the current one
+/// and, when there are more results, the next.
+pub fn page_links(current: i64, has_next: bool) -> Vec<PageLink> {
+    let first_shown = (current - 4).max(1);
+    let last = if has_next { current + 1 } else { current };
+    let mut links = Vec::new();
+    if first_shown > 1 {
+        links.push(PageLink {
+            number: 1,
+            current: false,
+            gap_before: false,
+        });
+    }
+    for number in first_shown..=last {
+        links.push(PageLink {
+            number,
+            current: number == current,
+            gap_before: number == first_shown && first_shown > 2,
+        });
+    }
+    links
+}
+
+/// A positive number from a query parameter, else `default`; at most `max`.
+fn positive(text: Option<&str>, default: i64, max: i64) -> i64 {
+    text.and_then(|t| t.trim().parse::<i64>().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(default)
+        .min(max)
+}
 
 #[derive(Template)]
 #[template(path = "search.html")]
@@ -26,11 +69,19 @@ struct SearchPage {
     can_dashboard: bool,
     query: String,
     hits: Vec<CustomerHit>,
+    page: i64,
+    pages: Vec<PageLink>,
+    has_next: bool,
 }
 
 impl SearchPage {
     fn href(&self, id: &str) -> String {
         format!("/customers/{}", super::urlencode(id).replace('/', "%2F"))
+    }
+
+    fn page_href(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        let page = page.borrow();
+        format!("/customers?q={}&page={page}", super::urlencode(&self.query))
     }
 }
 
@@ -38,6 +89,8 @@ impl SearchPage {
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// 1-based; anything else is the first page.
+    page: Option<String>,
 }
 
 pub async fn search(
@@ -46,7 +99,14 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Html<String>, PageError> {
     user.require(Permission::ViewCustomers)?;
-    let hits = state.store.search_customers(&q.q, SEARCH_LIMIT, 0).await?;
+    let page = positive(q.page.as_deref(), 1, SEARCH_MAX_PAGE);
+    // One more than a page: whether there is a next page, without counting every match.
+    let mut hits = state
+        .store
+        .search_customers(&q.q, SEARCH_LIMIT + 1, (page - 1) * SEARCH_LIMIT)
+        .await?;
+    let has_next = hits.len() as i64 > SEARCH_LIMIT;
+    hits.truncate(SEARCH_LIMIT as usize);
     let chrome = user.chrome();
     render(&SearchPage {
         locale: chrome.locale,
@@ -55,6 +115,9 @@ pub async fn search(
         can_dashboard: chrome.can_dashboard,
         query: q.q,
         hits,
+        page,
+        pages: page_links(page, has_next),
+        has_next,
     })
 }
 
@@ -70,6 +133,8 @@ struct CustomerPage {
     timeline: Vec<TimelineEntry>,
     /// The customer's value at each refresh, oldest first: the last is the current one.
     value: Vec<ValueSnapshot>,
+    /// More events than shown: the number the "older events" link asks for.
+    more_events: Option<i64>,
 }
 
 impl CustomerPage {
@@ -159,20 +224,31 @@ pub fn format_money(money: Money, locale: Locale) -> String {
     }
 }
 
+#[derive(Deserialize)]
+pub struct CustomerQuery {
+    /// How many timeline events to show.
+    events: Option<String>,
+}
+
 pub async fn page(
     State(state): State<AppState>,
     user: PageUser,
     Path(id): Path<String>,
+    Query(q): Query<CustomerQuery>,
 ) -> Result<Html<String>, PageError> {
     user.require(Permission::ViewCustomers)?;
     let Some(customer) = state.store.customer(&id).await? else {
         return Err(PageError::not_found("error.no_customer", user.locale));
     };
-    let timeline = state
+    let events = positive(q.events.as_deref(), TIMELINE_LIMIT, TIMELINE_MAX);
+    let mut timeline = state
         .store
-        .timeline(&id, TIMELINE_LIMIT)
+        .timeline(&id, events + 1)
         .await?
         .unwrap_or_default();
+    let more_events = (timeline.len() as i64 > events && events < TIMELINE_MAX)
+        .then_some(events + TIMELINE_LIMIT);
+    timeline.truncate(events as usize);
     let value = state.store.customer_value_history(&id).await?;
     state
         .store
@@ -194,6 +270,7 @@ pub async fn page(
         customer,
         timeline,
         value,
+        more_events,
     })
 }
 

@@ -514,3 +514,149 @@ async fn the_login_page_switches_language_before_login() {
         .unwrap();
     assert!(page.contains("<html lang=\"en\">"), "{page}");
 }
+
+/// The numbers of the page links of a result page, and its previous / next links.
+fn page_nav(html: &str) -> (Vec<String>, bool, bool) {
+    let nav = html
+        .split("<nav class=\"pages\"")
+        .nth(1)
+        .and_then(|n| n.split("</nav>").next())
+        .unwrap_or("");
+    let numbers = nav
+        .split("class=\"page\" href=\"")
+        .skip(1)
+        .map(|l| l.split('"').next().unwrap_or("").to_owned())
+        .collect();
+    (
+        numbers,
+        nav.contains("id=\"page-prev\""),
+        nav.contains("id=\"page-next\""),
+    )
+}
+
+#[tokio::test]
+async fn search_results_come_in_pages() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("id,first_name,last_name\n");
+    for i in 1..=120 {
+        csv.push_str(&format!("P{i:03},Jean,Petit\n"));
+    }
+    import(&app, Entity::Customers, &csv).await;
+    let agent = app.login("agent").await;
+    let ids = |html: &str| -> Vec<String> {
+        html.match_indices("<a href=\"/customers/")
+            .map(|(i, _)| html[i + 20..i + 24].to_owned())
+            .collect()
+    };
+    let first = app
+        .get_as(&agent, "/customers?q=petit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = ids(&first);
+    assert_eq!(shown.len(), 50);
+    assert_eq!((shown[0].as_str(), shown[49].as_str()), ("P001", "P050"));
+    assert_eq!(
+        page_nav(&first),
+        (
+            vec!["/customers?q=petit&#38;page=2".to_owned()],
+            false,
+            true
+        )
+    );
+    assert!(first.contains("<strong aria-current=\"page\">1</strong>"));
+
+    let second = app
+        .get_as(&agent, "/customers?q=petit&page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = ids(&second);
+    assert_eq!((shown.len(), shown[0].as_str()), (50, "P051"));
+    let (links, prev, next) = page_nav(&second);
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(prev && next);
+
+    let last = app
+        .get_as(&agent, "/customers?q=petit&page=3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let shown = ids(&last);
+    assert_eq!((shown.len(), shown[19].as_str()), (20, "P120"));
+    let (links, prev, next) = page_nav(&last);
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(prev && !next);
+    assert!(
+        ids(&app
+            .get_as(&agent, "/customers?q=petit&page=4")
+            .await
+            .text()
+            .await
+            .unwrap())
+        .is_empty()
+    );
+    // A page that is not a number, or not positive, is the first.
+    for bad in ["abc", "0", "-3", ""] {
+        let html = app
+            .get_as(&agent, &format!("/customers?q=petit&page={bad}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(ids(&html)[0], "P001", "page={bad}");
+    }
+    // Few results: no page links.
+    let few = app
+        .get_as(&agent, "/customers?q=dur")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!few.contains("<nav class=\"pages\""));
+}
+
+#[tokio::test]
+async fn the_timeline_shows_older_events_on_demand() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("customer_id,channel_id,direction,operation,time\n");
+    for day in 0..205 {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(day);
+        csv.push_str(&format!("C3,WEB,inbound,information,{date}T10:00:00Z\n"));
+    }
+    import(&app, Entity::Interactions, &csv).await;
+    let agent = app.login("agent").await;
+    let rows = |html: &str| html.matches("<tr class=\"kind-").count();
+    let page = app
+        .get_as(&agent, "/customers/C3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&page), 200);
+    assert!(page.contains("2024-07-23 10:00"), "the newest first");
+    assert!(!page.contains("2024-01-01 10:00"));
+    assert!(
+        page.contains("<a id=\"timeline-more\" href=\"?events=400#timeline\">"),
+        "{page}"
+    );
+    let more = app
+        .get_as(&agent, "/customers/C3?events=400")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&more), 205);
+    assert!(more.contains("2024-01-01 10:00"));
+    assert!(!more.contains("id=\"timeline-more\""));
+    let bad = app
+        .get_as(&agent, "/customers/C3?events=lots")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(rows(&bad), 200);
+}
