@@ -318,6 +318,18 @@ impl Store {
         })
     }
 
+    /// Every customer's row id and external id, in row order (benchmarks and bulk jobs).
+    pub async fn customer_keys(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, external_id FROM customers ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+    }
+
     /// The latest alert of a customer raised at or after `since`.
     pub async fn recent_alert(
         &self,
@@ -458,6 +470,64 @@ impl Store {
                     declined: r.try_get(3)?,
                     not_relevant: r.try_get(4)?,
                     mean_risk: r.try_get(5)?,
+                });
+            }
+            Ok::<_, StoreError>(out)
+        })
+    }
+}
+
+/// What became of the customers shown an offer: per offer and outcome, how many left within the
+/// horizon after the alert (a contract cancelled, or the customer's status churned).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeFollowUp {
+    pub offer_id: Option<String>,
+    /// `accepted`, `declined`, `not_relevant`, or `none` when no outcome was recorded.
+    pub outcome: String,
+    pub alerts: i64,
+    pub departed: i64,
+    pub mean_risk: f64,
+}
+
+impl Store {
+    /// Follow-up of the alerts raised in `[from, to)`: departures within `horizon_days` after each,
+    /// per offer and outcome. This is the feedback that tells whether an offer keeps customers: the
+    /// departure rate of those who accepted against those who declined.
+    pub async fn alert_follow_up(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        horizon_days: i64,
+    ) -> Result<Vec<OutcomeFollowUp>, StoreError> {
+        // The alert's day and the end of its horizon, as each backend compares dates.
+        let (day, end) = match self.backend_kind() {
+            crate::BackendKind::Sqlite => (
+                "substr(a.raised_at, 1, 10)",
+                "date(substr(a.raised_at, 1, 10), '+' || $3 || ' days')",
+            ),
+            crate::BackendKind::Postgres => (
+                "CAST(a.raised_at AS DATE)",
+                "CAST(a.raised_at AS DATE) + CAST($3 AS INTEGER)",
+            ),
+        };
+        let sql = format!(
+            "SELECT a.offer_id, COALESCE(a.outcome, 'none'), COUNT(*),                 SUM(CASE WHEN c.status = 'churned' OR EXISTS (SELECT 1 FROM contracts k                     WHERE k.customer_id = a.customer_id AND k.cancelled_on > {day}                     AND k.cancelled_on <= {end}) THEN 1 ELSE 0 END), AVG(a.risk)              FROM alerts a JOIN customers c ON c.id = a.customer_id              WHERE a.raised_at >= $1 AND a.raised_at < $2              GROUP BY a.offer_id, COALESCE(a.outcome, 'none')              ORDER BY a.offer_id, COALESCE(a.outcome, 'none')"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(horizon_days)
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(OutcomeFollowUp {
+                    offer_id: r.try_get(0)?,
+                    outcome: r.try_get(1)?,
+                    alerts: r.try_get(2)?,
+                    departed: r.try_get(3)?,
+                    mean_risk: r.try_get(4)?,
                 });
             }
             Ok::<_, StoreError>(out)

@@ -14,7 +14,7 @@ pub mod value;
 
 pub use alerts::{
     Alert, AlertContext, AlertValue, NewAlert, NewInteraction, OUTCOMES, OfferFeedback,
-    StoredInteraction,
+    OutcomeFollowUp, StoredInteraction,
 };
 pub use auth::AuditEntry;
 pub use charts::ValuePoint;

@@ -246,6 +246,45 @@ both!(contacts_alerts_and_outcomes, |db: TestDb| async move {
     assert_eq!(db.store.customer_alerts("C1", 10).await.unwrap().len(), 1);
     assert!(db.store.customer_alerts("C2", 10).await.unwrap().is_empty());
 
+    // C1 cancels a contract 10 days after accepting: a departure within 90 days, not within 5.
+    let path = tempfile::tempdir().unwrap();
+    let file = path.path().join("contracts.csv");
+    std::fs::write(
+        &file,
+        "id,customer_id,product_id,start_date,end_date,status,monthly_fee,cancelled_on\n\
+         K2,C1,P1,2025-06-01,2026-12-31,cancelled,10.00,2026-12-02\n",
+    )
+    .unwrap();
+    import_file(
+        &db.store,
+        &file,
+        &ImportOptions::new(Entity::Contracts, today),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let window = (at - Duration::days(1), at + Duration::days(1));
+    let follow = db
+        .store
+        .alert_follow_up(window.0, window.1, 90)
+        .await
+        .unwrap();
+    assert_eq!(follow.len(), 1);
+    assert_eq!(
+        (
+            follow[0].outcome.as_str(),
+            follow[0].alerts,
+            follow[0].departed
+        ),
+        ("accepted", 1, 1)
+    );
+    let follow = db
+        .store
+        .alert_follow_up(window.0, window.1, 5)
+        .await
+        .unwrap();
+    assert_eq!(follow[0].departed, 0);
+
     let feedback = db
         .store
         .offer_feedback(at - Duration::days(1), at + Duration::days(1))
