@@ -3,12 +3,15 @@
 
 mod alerts;
 mod auth;
+pub mod channels;
 mod charts;
 mod error;
+pub mod facts;
 pub mod import;
 mod migrate;
 mod read;
 mod search;
+pub mod segments;
 mod store;
 pub mod value;
 

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_search_index.sql"),
     },
     Migration {
+        version: 6,
+        description: "segment runs, memberships and profiles",
+        sqlite: include_str!("../migrations/sqlite/0006_segments.sql"),
+        postgres: include_str!("../migrations/postgres/0006_segments.sql"),
+    },
+    Migration {
         version: 8,
         description: "departure alerts and their outcomes",
         sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),

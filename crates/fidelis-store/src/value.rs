@@ -150,7 +150,7 @@ pub struct ValueSnapshot {
 }
 
 /// Day number (days since 1970-01-01) of a UTC timestamp column, per backend.
-fn day_of_timestamp(kind: BackendKind, column: &str) -> String {
+pub(crate) fn day_of_timestamp(kind: BackendKind, column: &str) -> String {
     match kind {
         // Timestamps are stored as RFC 3339 text in UTC: the date is the first ten characters.
         BackendKind::Sqlite => {
@@ -163,7 +163,7 @@ fn day_of_timestamp(kind: BackendKind, column: &str) -> String {
 }
 
 /// Day number of a date column, per backend.
-fn day_of_date(kind: BackendKind, column: &str) -> String {
+pub(crate) fn day_of_date(kind: BackendKind, column: &str) -> String {
     match kind {
         BackendKind::Sqlite => format!("CAST(julianday({column}) - 2440587.5 AS INTEGER)"),
         BackendKind::Postgres => format!("({column} - DATE '1970-01-01')::BIGINT"),

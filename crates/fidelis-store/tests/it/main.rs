@@ -4,4 +4,5 @@ mod alerts;
 mod auth;
 mod harness;
 mod import;
+mod segments;
 mod value;
