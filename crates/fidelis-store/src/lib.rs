@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 pub mod channels;
 mod charts;
+pub mod churn;
 mod error;
 pub mod facts;
 pub mod import;
@@ -21,6 +22,10 @@ pub use alerts::{
 };
 pub use auth::AuditEntry;
 pub use charts::ValuePoint;
+pub use churn::{
+    ChurnCustomer, ChurnHistories, ChurnScore, ModelInfo, ModelKind, NewModel, RiskBand, ScoreReason,
+    ScoreRow, StoredModel,
+};
 pub use error::{ImportError, StoreError};
 pub use migrate::latest_version;
 pub use read::EntityCount;

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_search_index.sql"),
     },
     Migration {
+        version: 5,
+        description: "churn and acquisition model registry, departure scores",
+        sqlite: include_str!("../migrations/sqlite/0005_churn.sql"),
+        postgres: include_str!("../migrations/postgres/0005_churn.sql"),
+    },
+    Migration {
         version: 6,
         description: "segment runs, memberships and profiles",
         sqlite: include_str!("../migrations/sqlite/0006_segments.sql"),

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod auth;
+mod churn;
 mod harness;
 mod import;
 mod segments;

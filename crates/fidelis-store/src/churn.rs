@@ -1,0 +1,962 @@
+//! Departure (churn) and acquisition models in the store: every customer's history in the form the
+//! feature factory reads (one streamed query per table, never one per customer), one customer's
+//! history for alert time, the model registry (versioned models with their metrics and feature lists,
+//! one active per kind) and the latest departure scores with their reasons.
+//!
+//! The agent screen reads a score on its hot path: [`Store::churn_score`] is one query walking the
+//! unique index on `customers.external_id` and the primary key of `churn_scores`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fidelis_analytics::churn::{
+    Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
+    ContractStatus, CustomerHistory, Day, Direction, FeatureConfig, InteractionRow, LifeEventKind,
+    LifeEventRow, Month, Operation, Profile, SurveyKind, SurveyRow, Timestamp, TransactionKind,
+    TransactionRow, UsageMetric, UsageRow,
+};
+use fidelis_domain::Currency;
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::HashMap;
+
+use crate::error::StoreError;
+use crate::store::{BackendKind, Store, with_pool};
+
+/// A customer of the loaded base, in the order of [`ChurnHistories::histories`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChurnCustomer {
+    /// The store's row id (what [`ScoreRow::customer`] takes).
+    pub id: i64,
+    /// The source's id.
+    pub external_id: String,
+    /// Stored status (`active`, `inactive`, `churned`, `prospect`).
+    pub status: String,
+}
+
+/// Every customer's history, ready for the feature factory.
+#[derive(Debug, Clone)]
+pub struct ChurnHistories {
+    /// The product categories that [`TransactionRow::category`] and [`ContractRow::category`] index.
+    pub config: FeatureConfig,
+    /// The customers, by increasing row id.
+    pub customers: Vec<ChurnCustomer>,
+    /// Their histories, in the same order, with every row the store holds (the factory censors).
+    pub histories: Vec<CustomerHistory>,
+    /// The last day any row is dated (usage months count on their last day); None without rows.
+    pub last_day: Option<NaiveDate>,
+}
+
+/// What a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Departure within a horizon (`fidelis train churn`).
+    Churn,
+    /// Expected first-year profit of a new customer (`fidelis train acquisition`).
+    Acquisition,
+}
+
+impl ModelKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Churn => "churn",
+            ModelKind::Acquisition => "acquisition",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<ModelKind> {
+        match text {
+            "churn" => Some(ModelKind::Churn),
+            "acquisition" => Some(ModelKind::Acquisition),
+            _ => None,
+        }
+    }
+}
+
+/// A trained model to register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewModel {
+    /// What it predicts.
+    pub kind: ModelKind,
+    /// When it was trained.
+    pub created_at: DateTime<Utc>,
+    /// The date of the data it was trained on (labels end the day before).
+    pub as_of: NaiveDate,
+    /// Departure horizon (churn) or target period (acquisition), days.
+    pub horizon_days: Option<i64>,
+    /// Snapshot dates of the training rows (churn) or cohort bounds (acquisition).
+    pub snapshots: Vec<NaiveDate>,
+    /// Training parameters and options (including the product categories of the features).
+    pub params: serde_json::Value,
+    /// Feature names, in the model's column order.
+    pub feature_names: Vec<String>,
+    /// Evaluation: metrics, ROC and lift curve points, importance, reduction.
+    pub metrics: serde_json::Value,
+    /// The serialised model.
+    pub model_json: String,
+    /// Make it the active model of its kind (the previous active one is kept, inactive).
+    pub activate: bool,
+}
+
+/// A registered model, without the model itself (for lists).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// Version number, increasing across kinds.
+    pub version: i64,
+    /// What it predicts.
+    pub kind: ModelKind,
+    /// When it was trained.
+    pub created_at: DateTime<Utc>,
+    /// Date of its data.
+    pub as_of: NaiveDate,
+    /// Horizon in days.
+    pub horizon_days: Option<i64>,
+    /// Snapshot dates.
+    pub snapshots: Vec<NaiveDate>,
+    /// Parameters.
+    pub params: serde_json::Value,
+    /// Feature names.
+    pub feature_names: Vec<String>,
+    /// Metrics.
+    pub metrics: serde_json::Value,
+    /// Whether it is the active model of its kind.
+    pub active: bool,
+}
+
+/// A registered model with its serialised form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredModel {
+    /// Version number.
+    pub version: i64,
+    /// What it predicts.
+    pub kind: ModelKind,
+    /// When it was trained.
+    pub created_at: DateTime<Utc>,
+    /// Date of its data.
+    pub as_of: NaiveDate,
+    /// Horizon in days.
+    pub horizon_days: Option<i64>,
+    /// Snapshot dates.
+    pub snapshots: Vec<NaiveDate>,
+    /// Parameters.
+    pub params: serde_json::Value,
+    /// Feature names.
+    pub feature_names: Vec<String>,
+    /// Metrics.
+    pub metrics: serde_json::Value,
+    /// Whether it is the active model of its kind.
+    pub active: bool,
+    /// The model, as JSON text exactly as saved.
+    pub model_json: String,
+}
+
+/// One reason of a score: a feature that raised the risk, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreReason {
+    /// Feature name.
+    pub feature: String,
+    /// "calls down 62 % vs 6-month baseline".
+    pub text: String,
+    /// Contribution to the log-odds of departure.
+    pub contribution: f64,
+}
+
+/// A customer's latest departure score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChurnScore {
+    /// The customer's external id.
+    pub customer_id: String,
+    /// The model that scored it.
+    pub model_version: i64,
+    /// Date of the features.
+    pub as_of: NaiveDate,
+    /// Probability of departure within the model's horizon.
+    pub risk: f64,
+    /// The main reasons, strongest first.
+    pub reasons: Vec<ScoreReason>,
+}
+
+/// One score to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRow {
+    /// The customer's row id ([`ChurnCustomer::id`]).
+    pub customer: i64,
+    /// Probability of departure.
+    pub risk: f64,
+    /// Reasons, strongest first.
+    pub reasons: Vec<ScoreReason>,
+}
+
+/// Customers of the latest scores whose risk falls in [lower, upper).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskBand {
+    /// Lower bound (included).
+    pub lower: f64,
+    /// Upper bound (excluded; the last band includes 1).
+    pub upper: f64,
+    /// Customers.
+    pub customers: i64,
+}
+
+/// Risk bands of [`Store::risk_distribution`]: ten bands of ten points.
+const RISK_BANDS: i64 = 10;
+
+/// Score rows per INSERT: 6 parameters each stays below SQLite's 32,766.
+const SCORES_PER_STATEMENT: usize = 1_000;
+
+/// Seconds since 1970 of a UTC timestamp column, per backend.
+fn seconds(kind: BackendKind, column: &str) -> String {
+    match kind {
+        // RFC 3339 text, which SQLite's date functions read with its offset.
+        BackendKind::Sqlite => format!("CAST(strftime('%s', {column}) AS INTEGER)"),
+        BackendKind::Postgres => format!("CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"),
+    }
+}
+
+/// Day number of a date column, per backend.
+fn day_number(kind: BackendKind, column: &str) -> String {
+    match kind {
+        BackendKind::Sqlite => format!("CAST(julianday({column}) - 2440587.5 AS INTEGER)"),
+        BackendKind::Postgres => format!("CAST({column} - DATE '1970-01-01' AS BIGINT)"),
+    }
+}
+
+/// Month number (year × 12 + month − 1) of a period column (a month's first day).
+fn month_number(kind: BackendKind, column: &str) -> String {
+    match kind {
+        BackendKind::Sqlite => format!(
+            "CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1"
+        ),
+        BackendKind::Postgres => format!(
+            "CAST(EXTRACT(YEAR FROM {column}) * 12 + EXTRACT(MONTH FROM {column}) - 1 AS BIGINT)"
+        ),
+    }
+}
+
+fn to_naive(day: Day) -> Option<NaiveDate> {
+    let (y, m, d) = day.ymd();
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// The day number of a date (what analytics call a [`Day`]).
+pub fn day_of(date: NaiveDate) -> Day {
+    use chrono::Datelike;
+    Day::from_ymd(date.year(), date.month(), date.day())
+}
+
+/// The date of a day number.
+pub fn date_of(day: Day) -> NaiveDate {
+    to_naive(day).unwrap_or_default()
+}
+
+/// The SQL of each table read, with an optional `customer_id = $1` filter.
+struct Queries {
+    customers: String,
+    usage: String,
+    transactions: String,
+    contracts: String,
+    interactions: String,
+    complaints: String,
+    life_events: String,
+    consents: String,
+    surveys: String,
+}
+
+impl Queries {
+    fn new(kind: BackendKind, one_customer: bool) -> Queries {
+        let ts = |c: &str| seconds(kind, c);
+        let date = |c: &str| day_number(kind, c);
+        let filter = if one_customer {
+            " WHERE customer_id = $1"
+        } else {
+            ""
+        };
+        Queries {
+            customers: format!(
+                "SELECT id, external_id, status, {}, {}, income_band, assets_band, \
+                 CAST(CASE WHEN solvent THEN 1 ELSE 0 END AS BIGINT) FROM customers{} ORDER BY id",
+                date("birth_date"),
+                date("acquisition_date"),
+                if one_customer {
+                    " WHERE external_id = $1"
+                } else {
+                    ""
+                }
+            ),
+            usage: format!(
+                "SELECT customer_id, {}, metric, value FROM usage{filter}",
+                month_number(kind, "period")
+            ),
+            transactions: format!(
+                "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor, currency \
+                 FROM transactions{filter}",
+                ts("occurred_at")
+            ),
+            contracts: format!(
+                "SELECT customer_id, product_id, {}, {}, status, monthly_fee_minor, currency, {} \
+                 FROM contracts{filter}",
+                date("start_date"),
+                date("end_date"),
+                date("cancelled_on")
+            ),
+            interactions: format!(
+                "SELECT customer_id, channel_id, direction, operation, {}, duration_seconds \
+                 FROM interactions{filter}",
+                ts("occurred_at")
+            ),
+            complaints: format!(
+                "SELECT customer_id, {}, {}, {}, compensation_minor, currency FROM complaints{filter}",
+                ts("opened_at"),
+                ts("first_response_at"),
+                ts("resolved_at")
+            ),
+            life_events: format!(
+                "SELECT customer_id, kind, {} FROM life_events{filter}",
+                date("occurred_on")
+            ),
+            consents: format!(
+                "SELECT customer_id, channel, purpose, status, {} FROM consents{filter}",
+                ts("recorded_at")
+            ),
+            surveys: format!(
+                "SELECT customer_id, {}, kind, score FROM surveys{filter}",
+                date("answered_on")
+            ),
+        }
+    }
+}
+
+/// Fills the histories from rows of any table, finding each row's customer by row id.
+struct Builder {
+    ids: Vec<i64>,
+    histories: Vec<CustomerHistory>,
+    categories: HashMap<i64, u16>,
+    channels: HashMap<i64, ChannelKind>,
+    /// Last currency code seen and its divisor (minor → major units).
+    currency: (String, f64),
+    last_day: Option<i32>,
+}
+
+impl Builder {
+    fn slot(&mut self, customer: i64) -> Option<&mut CustomerHistory> {
+        let i = self.ids.binary_search(&customer).ok()?;
+        self.histories.get_mut(i)
+    }
+
+    fn seen(&mut self, day: i32) {
+        self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+    }
+
+    fn major(&mut self, minor: i64, code: &str) -> f64 {
+        if self.currency.0 != code {
+            let exponent = Currency::parse(code).map(|c| c.exponent()).unwrap_or(2);
+            self.currency = (code.to_owned(), 10f64.powi(exponent as i32));
+        }
+        minor as f64 / self.currency.1
+    }
+
+    fn usage(&mut self, customer: i64, month: i64, metric: &str, value: f64) {
+        let Some(metric) = UsageMetric::parse(metric) else {
+            return;
+        };
+        let period = Month(month as i32);
+        self.seen(period.last_day().0);
+        if let Some(h) = self.slot(customer) {
+            h.usage.push(UsageRow {
+                period,
+                metric,
+                value,
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transaction(
+        &mut self,
+        customer: i64,
+        product: i64,
+        channel: Option<i64>,
+        time: i64,
+        kind: &str,
+        amount: i64,
+        cost: i64,
+        currency: &str,
+    ) {
+        let kind = match kind {
+            "refund" => TransactionKind::Refund,
+            _ => TransactionKind::Sale,
+        };
+        let (amount, cost) = (self.major(amount, currency), self.major(cost, currency));
+        let category = self.categories.get(&product).copied();
+        let channel = channel.and_then(|c| self.channels.get(&c).copied());
+        let time = Timestamp(time);
+        self.seen(time.day().0);
+        if let Some(h) = self.slot(customer) {
+            h.transactions.push(TransactionRow {
+                time,
+                amount,
+                cost,
+                kind,
+                category,
+                channel,
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn contract(
+        &mut self,
+        customer: i64,
+        product: i64,
+        start: i64,
+        end: Option<i64>,
+        status: &str,
+        fee: i64,
+        currency: &str,
+        cancelled: Option<i64>,
+    ) {
+        let status = match status {
+            "cancelled" => ContractStatus::Cancelled,
+            "ended" => ContractStatus::Ended,
+            _ => ContractStatus::Active,
+        };
+        let monthly_fee = self.major(fee, currency);
+        let category = self.categories.get(&product).copied();
+        if let Some(d) = cancelled {
+            self.seen(d as i32);
+        }
+        if let Some(h) = self.slot(customer) {
+            h.contracts.push(ContractRow {
+                start: Day(start as i32),
+                end: end.map(|d| Day(d as i32)),
+                status,
+                monthly_fee,
+                cancelled_on: cancelled.map(|d| Day(d as i32)),
+                category,
+            });
+        }
+    }
+
+    fn interaction(
+        &mut self,
+        customer: i64,
+        channel: i64,
+        direction: &str,
+        operation: &str,
+        time: i64,
+        duration: i64,
+    ) {
+        let (Some(&channel), Some(operation)) =
+            (self.channels.get(&channel), Operation::parse(operation))
+        else {
+            return;
+        };
+        let direction = match direction {
+            "outbound" => Direction::Outbound,
+            _ => Direction::Inbound,
+        };
+        let time = Timestamp(time);
+        self.seen(time.day().0);
+        if let Some(h) = self.slot(customer) {
+            h.interactions.push(InteractionRow {
+                time,
+                channel,
+                direction,
+                operation,
+                duration_seconds: duration.clamp(0, i64::from(u32::MAX)) as u32,
+            });
+        }
+    }
+
+    fn complaint(
+        &mut self,
+        customer: i64,
+        opened: i64,
+        first_response: Option<i64>,
+        resolved: Option<i64>,
+        compensation: i64,
+        currency: &str,
+    ) {
+        let compensation = self.major(compensation, currency);
+        self.seen(Timestamp(opened).day().0);
+        if let Some(h) = self.slot(customer) {
+            h.complaints.push(ComplaintRow {
+                opened: Timestamp(opened),
+                first_response: first_response.map(Timestamp),
+                resolved: resolved.map(Timestamp),
+                compensation,
+            });
+        }
+    }
+
+    fn life_event(&mut self, customer: i64, kind: &str, date: i64) {
+        let Some(kind) = LifeEventKind::parse(kind) else {
+            return;
+        };
+        self.seen(date as i32);
+        if let Some(h) = self.slot(customer) {
+            h.life_events.push(LifeEventRow {
+                kind,
+                date: Day(date as i32),
+            });
+        }
+    }
+
+    fn consent(&mut self, customer: i64, channel: &str, purpose: &str, status: &str, time: i64) {
+        let (Some(channel), Some(purpose)) = (
+            ConsentChannel::parse(channel),
+            ConsentPurpose::parse(purpose),
+        ) else {
+            return;
+        };
+        if let Some(h) = self.slot(customer) {
+            h.consents.push(ConsentRow {
+                channel,
+                purpose,
+                granted: status == "granted",
+                date: Timestamp(time).day(),
+            });
+        }
+    }
+
+    fn survey(&mut self, customer: i64, date: i64, kind: &str, score: i64) {
+        let Some(kind) = SurveyKind::parse(kind) else {
+            return;
+        };
+        self.seen(date as i32);
+        if let Some(h) = self.slot(customer) {
+            h.surveys.push(SurveyRow {
+                date: Day(date as i32),
+                kind,
+                score: score.clamp(0, 255) as u8,
+            });
+        }
+    }
+}
+
+/// Streams the rows of `$sql` (binding `$bind` when given) through `$pool`, running `$body` on each.
+macro_rules! each_row {
+    ($pool:expr, $sql:expr, $bind:expr, |$r:ident| $body:block) => {{
+        let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.as_str()));
+        if let Some(value) = $bind {
+            query = query.bind(value);
+        }
+        let mut stream = query.fetch($pool);
+        while let Some($r) = stream.try_next().await? {
+            $body
+        }
+    }};
+}
+
+impl Store {
+    /// Every customer's history, with every row the store holds, read with one query per table.
+    /// `categories`: the product categories to index (those of a trained model); None takes the
+    /// store's categories, sorted.
+    pub async fn churn_histories(
+        &self,
+        categories: Option<&[String]>,
+    ) -> Result<ChurnHistories, StoreError> {
+        self.load_histories(categories, None).await
+    }
+
+    /// One customer's history (for alert-time scoring), by external id; None for an unknown id.
+    pub async fn customer_history(
+        &self,
+        external_id: &str,
+        categories: Option<&[String]>,
+    ) -> Result<Option<(ChurnCustomer, CustomerHistory)>, StoreError> {
+        let mut loaded = self.load_histories(categories, Some(external_id)).await?;
+        match (loaded.customers.pop(), loaded.histories.pop()) {
+            (Some(c), Some(h)) => Ok(Some((c, h))),
+            _ => Ok(None),
+        }
+    }
+
+    async fn load_histories(
+        &self,
+        categories: Option<&[String]>,
+        only: Option<&str>,
+    ) -> Result<ChurnHistories, StoreError> {
+        let kind = self.backend_kind();
+        let q = Queries::new(kind, only.is_some());
+        let started = std::time::Instant::now();
+        with_pool!(self, pool => {
+            let products: Vec<(i64, String)> = sqlx::query_as("SELECT id, category FROM products")
+                .fetch_all(pool)
+                .await?;
+            let config = match categories {
+                Some(c) => FeatureConfig { product_categories: c.to_vec() },
+                None => {
+                    let mut names: Vec<String> = products.iter().map(|(_, c)| c.clone()).collect();
+                    names.sort();
+                    names.dedup();
+                    FeatureConfig { product_categories: names }
+                }
+            };
+            let categories: HashMap<i64, u16> = products
+                .iter()
+                .filter_map(|(id, c)| config.category_index(c).map(|i| (*id, i)))
+                .collect();
+            let channels: HashMap<i64, ChannelKind> =
+                sqlx::query_as::<_, (i64, String)>("SELECT id, kind FROM channels")
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(id, k)| ChannelKind::parse(&k).map(|k| (id, k)))
+                    .collect();
+            let mut b = Builder {
+                ids: Vec::new(),
+                histories: Vec::new(),
+                categories,
+                channels,
+                currency: (String::new(), 100.0),
+                last_day: None,
+            };
+            let mut customers = Vec::new();
+            each_row!(pool, q.customers, only, |r| {
+                let birth: Option<i64> = r.try_get(3)?;
+                let acquired: Option<i64> = r.try_get(4)?;
+                let income: Option<&str> = r.try_get(5)?;
+                let assets: Option<&str> = r.try_get(6)?;
+                let solvent: i64 = r.try_get(7)?;
+                b.ids.push(r.try_get(0)?);
+                customers.push(ChurnCustomer {
+                    id: r.try_get(0)?,
+                    external_id: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                });
+                b.histories.push(CustomerHistory {
+                    profile: Profile {
+                        birth_date: birth.map(|d| Day(d as i32)),
+                        acquisition_date: acquired.map(|d| Day(d as i32)),
+                        income_band: income.and_then(Band::parse),
+                        assets_band: assets.and_then(Band::parse),
+                        solvent: solvent != 0,
+                    },
+                    ..CustomerHistory::default()
+                });
+            });
+            let one: Option<i64> = match only {
+                Some(_) => match b.ids.first() {
+                    Some(&id) => Some(id),
+                    None => {
+                        return Ok(ChurnHistories { config, customers, histories: Vec::new(), last_day: None });
+                    }
+                },
+                None => None,
+            };
+            each_row!(pool, q.usage, one, |r| {
+                b.usage(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            });
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "churn histories: usage read");
+            each_row!(pool, q.transactions, one, |r| {
+                b.transaction(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
+                    r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
+                );
+            });
+            each_row!(pool, q.contracts, one, |r| {
+                b.contract(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
+                    r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
+                );
+            });
+            each_row!(pool, q.interactions, one, |r| {
+                b.interaction(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?,
+                );
+            });
+            each_row!(pool, q.complaints, one, |r| {
+                b.complaint(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?,
+                );
+            });
+            each_row!(pool, q.life_events, one, |r| {
+                b.life_event(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            });
+            each_row!(pool, q.consents, one, |r| {
+                b.consent(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+            });
+            each_row!(pool, q.surveys, one, |r| {
+                b.survey(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+            });
+            tracing::debug!(
+                seconds = started.elapsed().as_secs_f64(),
+                customers = customers.len(),
+                "churn histories read"
+            );
+            Ok(ChurnHistories {
+                config,
+                customers,
+                histories: b.histories,
+                last_day: b.last_day.and_then(|d| to_naive(Day(d))),
+            })
+        })
+    }
+
+    /// Registers a model; with `activate`, makes it the active one of its kind in the same
+    /// transaction. Returns its version.
+    pub async fn save_model(&self, model: &NewModel) -> Result<i64, StoreError> {
+        let snapshots = serde_json::to_value(&model.snapshots).unwrap_or_default();
+        let features = serde_json::to_value(&model.feature_names).unwrap_or_default();
+        let _turn = self.write_turn().await;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if model.activate {
+                sqlx::query("UPDATE churn_models SET active = $1 WHERE kind = $2 AND active")
+                    .bind(false)
+                    .bind(model.kind.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let version: i64 = sqlx::query_scalar(
+                "INSERT INTO churn_models (kind, created_at, as_of, horizon_days, snapshots, params, features, \
+                 metrics, model, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING version",
+            )
+            .bind(model.kind.as_str())
+            .bind(model.created_at)
+            .bind(model.as_of)
+            .bind(model.horizon_days)
+            .bind(&snapshots)
+            .bind(&model.params)
+            .bind(&features)
+            .bind(&model.metrics)
+            .bind(&model.model_json)
+            .bind(model.activate)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(version)
+        })
+    }
+
+    /// Makes `version` the active model of its kind; false when there is no such version.
+    pub async fn activate_model(&self, version: i64) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM churn_models WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(kind) = kind else {
+                return Ok(false);
+            };
+            sqlx::query("UPDATE churn_models SET active = $1 WHERE kind = $2 AND active")
+                .bind(false)
+                .bind(&kind)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE churn_models SET active = $1 WHERE version = $2")
+                .bind(true)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The active model of `kind`, if any.
+    pub async fn active_model(&self, kind: ModelKind) -> Result<Option<StoredModel>, StoreError> {
+        self.stored_model("kind = $1 AND active", ModelBind::Kind(kind))
+            .await
+    }
+
+    /// Model `version`, if it exists.
+    pub async fn model(&self, version: i64) -> Result<Option<StoredModel>, StoreError> {
+        self.stored_model("version = $1", ModelBind::Version(version))
+            .await
+    }
+
+    async fn stored_model(
+        &self,
+        condition: &'static str,
+        bind: ModelBind,
+    ) -> Result<Option<StoredModel>, StoreError> {
+        let sql = format!("SELECT {MODEL_COLUMNS}, model FROM churn_models WHERE {condition}");
+        with_pool!(self, pool => {
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let query = match bind {
+                ModelBind::Kind(k) => query.bind(k.as_str()),
+                ModelBind::Version(v) => query.bind(v),
+            };
+            let Some(r) = query.fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let info = model_info(
+                r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?,
+                r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?,
+            )?;
+            Ok(Some(StoredModel {
+                version: info.version,
+                kind: info.kind,
+                created_at: info.created_at,
+                as_of: info.as_of,
+                horizon_days: info.horizon_days,
+                snapshots: info.snapshots,
+                params: info.params,
+                feature_names: info.feature_names,
+                metrics: info.metrics,
+                active: info.active,
+                model_json: r.try_get(10)?,
+            }))
+        })
+    }
+
+    /// Every model of `kind`, newest first, without the models themselves.
+    pub async fn models(&self, kind: ModelKind) -> Result<Vec<ModelInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {MODEL_COLUMNS} FROM churn_models WHERE kind = $1 ORDER BY version DESC"
+        );
+        with_pool!(self, pool => {
+            let mut out = Vec::new();
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind.as_str()).fetch_all(pool).await? {
+                out.push(model_info(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?,
+                    r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?,
+                )?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Replaces the departure scores by those of model `version` as of `as_of`, in one transaction:
+    /// readers see the previous scores until the commit, then only the new ones. Deciles are ranks
+    /// of the risk among the rows given (1: the riskiest tenth). Returns the rows written.
+    pub async fn save_churn_scores(
+        &self,
+        version: i64,
+        as_of: NaiveDate,
+        scores: &[ScoreRow],
+    ) -> Result<usize, StoreError> {
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].risk.total_cmp(&scores[a].risk));
+        let mut decile = vec![0i64; scores.len()];
+        for (rank, &i) in order.iter().enumerate() {
+            decile[i] = (rank * 10 / scores.len().max(1)) as i64 + 1;
+        }
+        let reasons: Vec<serde_json::Value> = scores
+            .iter()
+            .map(|s| serde_json::to_value(&s.reasons).unwrap_or_default())
+            .collect();
+        let _turn = self.write_turn().await;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM churn_scores").execute(&mut *tx).await?;
+            let rows: Vec<usize> = (0..scores.len()).collect();
+            for chunk in rows.chunks(SCORES_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO churn_scores (customer_id, model_version, as_of, risk, decile, reasons) ",
+                );
+                qb.push_values(chunk, |mut b, &i| {
+                    b.push_bind(scores[i].customer)
+                        .push_bind(version)
+                        .push_bind(as_of)
+                        .push_bind(scores[i].risk)
+                        .push_bind(decile[i])
+                        .push_bind(&reasons[i]);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(scores.len())
+        })
+    }
+
+    /// The latest departure score of a customer (by external id) from the active churn model;
+    /// None when the customer is unknown, not scored, or scored by another model.
+    pub async fn churn_score(
+        &self,
+        customer_external_id: &str,
+    ) -> Result<Option<ChurnScore>, StoreError> {
+        let sql = "SELECT s.model_version, s.as_of, s.risk, s.reasons FROM customers c \
+                   JOIN churn_scores s ON s.customer_id = c.id \
+                   JOIN churn_models m ON m.version = s.model_version AND m.active \
+                   WHERE c.external_id = $1";
+        with_pool!(self, pool => {
+            let Some(r) = sqlx::query(sql).bind(customer_external_id).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let reasons: serde_json::Value = r.try_get(3)?;
+            Ok(Some(ChurnScore {
+                customer_id: customer_external_id.to_owned(),
+                model_version: r.try_get(0)?,
+                as_of: r.try_get(1)?,
+                risk: r.try_get(2)?,
+                reasons: serde_json::from_value(reasons)
+                    .map_err(|e| StoreError::Corrupt(format!("churn score reasons: {e}")))?,
+            }))
+        })
+    }
+
+    /// Customers of the active churn model's latest scores per risk band of ten points, every band
+    /// listed (empty ones with 0).
+    pub async fn risk_distribution(&self) -> Result<Vec<RiskBand>, StoreError> {
+        let band = match self.backend_kind() {
+            BackendKind::Sqlite => "CAST(s.risk * 10 AS INTEGER)",
+            BackendKind::Postgres => "CAST(FLOOR(s.risk * 10) AS BIGINT)",
+        };
+        let sql = format!(
+            "SELECT {band} AS band, COUNT(*) FROM churn_scores s \
+             JOIN churn_models m ON m.version = s.model_version AND m.active GROUP BY band"
+        );
+        let counts: Vec<(i64, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        });
+        let mut bands: Vec<RiskBand> = (0..RISK_BANDS)
+            .map(|k| RiskBand {
+                lower: k as f64 / RISK_BANDS as f64,
+                upper: (k + 1) as f64 / RISK_BANDS as f64,
+                customers: 0,
+            })
+            .collect();
+        for (band, n) in counts {
+            // A risk of exactly 1 falls in the last band.
+            let k = band.clamp(0, RISK_BANDS - 1) as usize;
+            bands[k].customers += n;
+        }
+        Ok(bands)
+    }
+}
+
+enum ModelBind {
+    Kind(ModelKind),
+    Version(i64),
+}
+
+const MODEL_COLUMNS: &str = "version, kind, created_at, as_of, horizon_days, snapshots, params, features, metrics, \
+    CAST(CASE WHEN active THEN 1 ELSE 0 END AS BIGINT)";
+
+#[allow(clippy::too_many_arguments)]
+fn model_info(
+    version: i64,
+    kind: String,
+    created_at: DateTime<Utc>,
+    as_of: NaiveDate,
+    horizon_days: Option<i64>,
+    snapshots: serde_json::Value,
+    params: serde_json::Value,
+    features: serde_json::Value,
+    metrics: serde_json::Value,
+    active: i64,
+) -> Result<ModelInfo, StoreError> {
+    let corrupt =
+        |what: &str, e: String| StoreError::Corrupt(format!("churn model {version}: {what}: {e}"));
+    Ok(ModelInfo {
+        version,
+        kind: ModelKind::parse(&kind).ok_or_else(|| corrupt("kind", kind.clone()))?,
+        created_at,
+        as_of,
+        horizon_days,
+        snapshots: serde_json::from_value(snapshots)
+            .map_err(|e| corrupt("snapshots", e.to_string()))?,
+        params,
+        feature_names: serde_json::from_value(features)
+            .map_err(|e| corrupt("features", e.to_string()))?,
+        metrics,
+        active: active != 0,
+    })
+}

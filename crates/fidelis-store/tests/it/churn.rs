@@ -1,0 +1,388 @@
+//! Departure models in the store, on both backends: histories as the feature factory reads them
+//! (times in UTC, amounts in currency units, categories and channel kinds resolved), one customer's
+//! history equal to its entry in the bulk read, the model registry with one active model per kind,
+//! scores replaced as a whole and read back by external id, and the risk distribution.
+
+use crate::harness::{TestDb, both};
+use chrono::{NaiveDate, TimeZone, Utc};
+use fidelis_analytics::churn::{
+    Band, ChannelKind, ContractStatus, CustomerHistory, Day, Direction, LifeEventKind, Month,
+    Operation, SurveyKind, Timestamp, TransactionKind, UsageMetric,
+};
+use fidelis_domain::Entity;
+use fidelis_store::import::{ImportOptions, import_file};
+use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow, Store};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+async fn import_ok(store: &Store, entity: Entity, text: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.csv");
+    std::fs::write(&path, text).unwrap();
+    let options = ImportOptions::new(entity, date(2026, 11, 22));
+    let summary = import_file(store, &path, &options, &|_| {}).await.unwrap();
+    assert_eq!(
+        summary.rejected, 0,
+        "{entity:?}: {:?}",
+        summary.first_rejects
+    );
+}
+
+/// C1 has one row of every kind; C2 only a profile; C3 a cancelled contract.
+async fn seed(store: &Store) {
+    import_ok(store, Entity::Channels, "id,name,kind,cost_per_contact,cost_per_minute\nWEB,Web,web,0.20,0\nCC,Centre,call_centre,4.00,0.80\n").await;
+    import_ok(store, Entity::Products, "id,name,category,kind,price,unit_cost\nPLAN,Forfait,mobile_plan,contract,19.99,7.50\nCASE,Coque,accessory,one_off,19.99,4.50\n").await;
+    import_ok(store, Entity::Customers, "id,status,birth_date,income_band,assets_band,solvent,acquisition_date\nC1,active,1980-05-17,high,low,true,2023-01-01\nC2,active,,,,false,\nC3,churned,,medium,,true,2023-06-01\n").await;
+    import_ok(
+        store,
+        Entity::Usage,
+        "customer_id,period,metric,value\nC1,2024-01,calls,40\nC1,2024-02-01,calls,12\nC1,2024-02,minutes,95.5\nC1,2024-02,frobs,3\n",
+    )
+    .await;
+    import_ok(
+        store,
+        Entity::Transactions,
+        "customer_id,product_id,channel_id,time,kind,amount,cost\n\
+         C1,CASE,WEB,2024-02-01T23:30:00+02:00,sale,17.99,4.50\n\
+         C1,CASE,,2024-02-03T10:00:00Z,refund,17.99,0\n",
+    )
+    .await;
+    import_ok(store, Entity::Contracts, "id,customer_id,product_id,start_date,end_date,status,monthly_fee,cancelled_on\nK1,C1,PLAN,2023-01-01,2025-01-01,active,19.99,\nK3,C3,PLAN,2023-06-01,,cancelled,9.99,2024-03-10\n").await;
+    import_ok(
+        store,
+        Entity::Interactions,
+        "customer_id,channel_id,direction,operation,time,duration_seconds\n\
+         C1,CC,inbound,complaint,2024-02-10T10:00:00Z,300\n\
+         C1,WEB,outbound,campaign,2024-03-01T09:00:00Z,0\n",
+    )
+    .await;
+    import_ok(store, Entity::Complaints, "id,customer_id,category,opened_at,first_response_at,resolved_at,status,compensation\nR1,C1,billing,2024-02-10T10:00:00Z,2024-02-20T10:00:00Z,,answered,10.00\n").await;
+    import_ok(
+        store,
+        Entity::LifeEvents,
+        "customer_id,kind,date\nC1,moving,2024-02-15\n",
+    )
+    .await;
+    import_ok(
+        store,
+        Entity::Consents,
+        "customer_id,channel,purpose,status,date\nC1,email,marketing,withdrawn,2024-02-12T08:00:00Z\n",
+    )
+    .await;
+    import_ok(
+        store,
+        Entity::Surveys,
+        "customer_id,date,kind,score\nC1,2024-02-21,nps,3\n",
+    )
+    .await;
+}
+
+fn seconds(y: i32, m: u32, d: u32, h: u32) -> Timestamp {
+    Timestamp(Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp())
+}
+
+both!(histories_are_read_per_customer, |db: TestDb| async move {
+    seed(&db.store).await;
+    let loaded = db.store.churn_histories(None).await.unwrap();
+    // The store's categories, sorted; transactions and contracts index them.
+    assert_eq!(
+        loaded.config.product_categories,
+        vec!["accessory".to_owned(), "mobile_plan".to_owned()]
+    );
+    let ids: Vec<&str> = loaded
+        .customers
+        .iter()
+        .map(|c| c.external_id.as_str())
+        .collect();
+    assert_eq!(ids, ["C1", "C2", "C3"]);
+    assert_eq!(loaded.customers[2].status, "churned");
+    // The cancellation of K3 on 2024-03-10 is the last dated row.
+    assert_eq!(loaded.last_day, Some(date(2024, 3, 10)));
+
+    let c1 = &loaded.histories[0];
+    assert_eq!(c1.profile.birth_date, Some(Day::from_ymd(1980, 5, 17)));
+    assert_eq!(c1.profile.acquisition_date, Some(Day::from_ymd(2023, 1, 1)));
+    assert_eq!(
+        (c1.profile.income_band, c1.profile.assets_band),
+        (Some(Band::High), Some(Band::Low))
+    );
+    assert!(c1.profile.solvent && !loaded.histories[1].profile.solvent);
+    // Unknown metrics are left out; a period given as a date is its month.
+    let usage: Vec<(Month, UsageMetric, f64)> = c1
+        .usage
+        .iter()
+        .map(|u| (u.period, u.metric, u.value))
+        .collect();
+    assert_eq!(
+        usage,
+        vec![
+            (Month::from_ym(2024, 1), UsageMetric::Calls, 40.0),
+            (Month::from_ym(2024, 2), UsageMetric::Calls, 12.0),
+            (Month::from_ym(2024, 2), UsageMetric::Minutes, 95.5),
+        ]
+    );
+    // 23:30 in UTC+2 is 21:30 UTC; amounts in euros; the category and channel kind are resolved.
+    let t = &c1.transactions;
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].time, Timestamp(seconds(2024, 2, 1, 21).0 + 30 * 60));
+    assert_eq!(
+        (t[0].amount, t[0].cost, t[0].kind),
+        (17.99, 4.5, TransactionKind::Sale)
+    );
+    assert_eq!(
+        (t[0].category, t[0].channel),
+        (Some(0), Some(ChannelKind::Web))
+    );
+    assert_eq!((t[1].kind, t[1].channel), (TransactionKind::Refund, None));
+    let k = &c1.contracts[0];
+    assert_eq!(
+        (k.start, k.end, k.status, k.monthly_fee, k.category),
+        (
+            Day::from_ymd(2023, 1, 1),
+            Some(Day::from_ymd(2025, 1, 1)),
+            ContractStatus::Active,
+            19.99,
+            Some(1)
+        )
+    );
+    let k3 = &loaded.histories[2].contracts[0];
+    assert_eq!(
+        (k3.status, k3.cancelled_on),
+        (ContractStatus::Cancelled, Some(Day::from_ymd(2024, 3, 10)))
+    );
+    let i = &c1.interactions;
+    assert_eq!(
+        (
+            i[0].time,
+            i[0].channel,
+            i[0].direction,
+            i[0].operation,
+            i[0].duration_seconds
+        ),
+        (
+            seconds(2024, 2, 10, 10),
+            ChannelKind::CallCentre,
+            Direction::Inbound,
+            Operation::Complaint,
+            300
+        )
+    );
+    assert_eq!(i[1].direction, Direction::Outbound);
+    let r = &c1.complaints[0];
+    assert_eq!(
+        (r.opened, r.first_response, r.resolved, r.compensation),
+        (
+            seconds(2024, 2, 10, 10),
+            Some(seconds(2024, 2, 20, 10)),
+            None,
+            10.0
+        )
+    );
+    assert_eq!(
+        (c1.life_events[0].kind, c1.life_events[0].date),
+        (LifeEventKind::Moving, Day::from_ymd(2024, 2, 15))
+    );
+    assert!(!c1.consents[0].granted);
+    assert_eq!(c1.consents[0].date, Day::from_ymd(2024, 2, 12));
+    assert_eq!(
+        (c1.surveys[0].date, c1.surveys[0].kind, c1.surveys[0].score),
+        (Day::from_ymd(2024, 2, 21), SurveyKind::Nps, 3)
+    );
+    let c2 = &loaded.histories[1];
+    assert_eq!(
+        c2,
+        &CustomerHistory {
+            profile: c2.profile.clone(),
+            ..CustomerHistory::default()
+        }
+    );
+
+    // One customer's history is its entry of the bulk read; given categories are kept in order.
+    let (customer, one) = db
+        .store
+        .customer_history("C1", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(customer, loaded.customers[0]);
+    assert_eq!(&one, c1);
+    let categories = vec!["mobile_plan".to_owned(), "tv".to_owned()];
+    let (_, other) = db
+        .store
+        .customer_history("C1", Some(&categories))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.contracts[0].category, Some(0));
+    assert_eq!(other.transactions[0].category, None);
+    assert!(
+        db.store
+            .customer_history("NOPE", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+});
+
+fn model(kind: ModelKind, activate: bool, tag: &str) -> NewModel {
+    NewModel {
+        kind,
+        created_at: Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap(),
+        as_of: date(2026, 10, 31),
+        horizon_days: Some(90),
+        snapshots: vec![date(2026, 5, 4), date(2026, 6, 3)],
+        params: serde_json::json!({ "seed": 7 }),
+        feature_names: vec!["calls_30d".into(), "complaints_90d".into()],
+        metrics: serde_json::json!({ "auc": 0.81, "roc": [[0.0, 0.0], [1.0, 1.0]] }),
+        model_json: format!("{{\"tag\":\"{tag}\",\"x\":0.1234567890123}}"),
+        activate,
+    }
+}
+
+fn reason(feature: &str, contribution: f64) -> ScoreReason {
+    ScoreReason {
+        feature: feature.into(),
+        text: format!("{feature} up"),
+        contribution,
+    }
+}
+
+both!(models_and_scores, |db: TestDb| async move {
+    seed(&db.store).await;
+    let store = &db.store;
+    assert!(
+        store
+            .active_model(ModelKind::Churn)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let v1 = store
+        .save_model(&model(ModelKind::Churn, true, "one"))
+        .await
+        .unwrap();
+    let v2 = store
+        .save_model(&model(ModelKind::Churn, false, "two"))
+        .await
+        .unwrap();
+    let a1 = store
+        .save_model(&model(ModelKind::Acquisition, true, "acq"))
+        .await
+        .unwrap();
+    assert!(v1 < v2 && v2 < a1);
+    let active = store.active_model(ModelKind::Churn).await.unwrap().unwrap();
+    assert_eq!(active.version, v1);
+    assert_eq!(active.model_json, "{\"tag\":\"one\",\"x\":0.1234567890123}");
+    assert_eq!(active.feature_names, ["calls_30d", "complaints_90d"]);
+    assert_eq!(active.snapshots, [date(2026, 5, 4), date(2026, 6, 3)]);
+    assert_eq!(active.metrics["roc"][1][0], 1.0);
+    assert_eq!(active.params["seed"], 7);
+    assert_eq!(
+        store
+            .active_model(ModelKind::Acquisition)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        a1
+    );
+    // Activating a churn model leaves the acquisition model active.
+    let v3 = store
+        .save_model(&model(ModelKind::Churn, true, "three"))
+        .await
+        .unwrap();
+    let listed: Vec<(i64, bool)> = store
+        .models(ModelKind::Churn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| (m.version, m.active))
+        .collect();
+    assert_eq!(listed, [(v3, true), (v2, false), (v1, false)]);
+    assert!(
+        store
+            .active_model(ModelKind::Acquisition)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store.model(v2).await.unwrap().unwrap().model_json,
+        "{\"tag\":\"two\",\"x\":0.1234567890123}"
+    );
+    assert!(store.model(9_999).await.unwrap().is_none());
+
+    // Scores of the active model, read by external id.
+    let loaded = store.churn_histories(None).await.unwrap();
+    let id = |external: &str| {
+        loaded
+            .customers
+            .iter()
+            .find(|c| c.external_id == external)
+            .unwrap()
+            .id
+    };
+    let rows = vec![
+        ScoreRow {
+            customer: id("C1"),
+            risk: 0.72,
+            reasons: vec![reason("complaints_90d", 0.9), reason("calls_30d", 0.4)],
+        },
+        ScoreRow {
+            customer: id("C2"),
+            risk: 0.05,
+            reasons: vec![],
+        },
+        ScoreRow {
+            customer: id("C3"),
+            risk: 1.0,
+            reasons: vec![],
+        },
+    ];
+    assert_eq!(
+        store
+            .save_churn_scores(v3, date(2026, 11, 1), &rows)
+            .await
+            .unwrap(),
+        3
+    );
+    let score = store.churn_score("C1").await.unwrap().unwrap();
+    assert_eq!(score.customer_id, "C1");
+    assert_eq!(
+        (score.model_version, score.as_of, score.risk),
+        (v3, date(2026, 11, 1), 0.72)
+    );
+    assert_eq!(score.reasons, rows[0].reasons);
+    assert!(store.churn_score("NOPE").await.unwrap().is_none());
+    let bands = store.risk_distribution().await.unwrap();
+    assert_eq!(bands.len(), 10);
+    let counts: Vec<i64> = bands.iter().map(|b| b.customers).collect();
+    assert_eq!(counts, [1, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+    assert_eq!((bands[7].lower, bands[7].upper), (0.7, 0.8));
+
+    // The next run replaces every score; a score of a model no longer active is not shown.
+    store
+        .save_churn_scores(v3, date(2026, 12, 1), &rows[1..2])
+        .await
+        .unwrap();
+    assert!(store.churn_score("C1").await.unwrap().is_none());
+    assert_eq!(
+        store.churn_score("C2").await.unwrap().unwrap().as_of,
+        date(2026, 12, 1)
+    );
+    assert!(store.activate_model(v1).await.unwrap());
+    assert!(!store.activate_model(9_999).await.unwrap());
+    assert!(store.churn_score("C2").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .risk_distribution()
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| b.customers)
+            .sum::<i64>(),
+        0
+    );
+});
