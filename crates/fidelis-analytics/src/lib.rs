@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acquisition;
 pub mod btyd;
 pub mod calendar;
 pub mod churn;

@@ -417,6 +417,81 @@ pub fn fit_gbdt(
     })
 }
 
+/// Trains gradient-boosted trees for a real-valued target with squared loss (gradient = score − y,
+/// hessian = 1): the same trees, histograms and draws as [`fit_gbdt`], no early stopping. The
+/// prediction is [`GbdtModel::predict_raw_row`] (no sigmoid); `base_score` is the mean target.
+pub fn fit_gbdt_regression(
+    x: &FeatureMatrix,
+    y: &[f64],
+    params: &GbdtParams,
+) -> Result<GbdtModel, ChurnError> {
+    params.validate()?;
+    let n = x.n_rows();
+    if y.len() != n {
+        return Err(ChurnError::LengthMismatch {
+            what: "regression targets".into(),
+            found: y.len(),
+            expected: n,
+        });
+    }
+    if n == 0 {
+        return Err(ChurnError::Empty {
+            what: "regression rows".into(),
+        });
+    }
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        return Err(ChurnError::InvalidParameter {
+            name: "target",
+            value: format!("row {i}: {}", y[i]),
+            expected: "finite targets",
+        });
+    }
+    let data = BinnedMatrix::new(x, params.max_bins);
+    let base_score = y.iter().sum::<f64>() / n as f64;
+    let mut scores = vec![base_score; n];
+    let mut grad = vec![0.0; n];
+    let hess = vec![1.0; n];
+    let mut rng = Rng::new(params.seed);
+    let mut grower = Grower::new(&data, params);
+    let mut trees: Vec<Tree> = Vec::with_capacity(params.rounds);
+    let width = x.n_features();
+    for _ in 0..params.rounds {
+        for i in 0..n {
+            grad[i] = scores[i] - y[i];
+        }
+        let mut bag = Vec::with_capacity(n);
+        let mut out_of_bag = Vec::new();
+        if params.row_subsample < 1.0 {
+            for i in 0..n as u32 {
+                if rng.uniform() < params.row_subsample {
+                    bag.push(i);
+                } else {
+                    out_of_bag.push(i);
+                }
+            }
+        } else {
+            bag.extend(0..n as u32);
+        }
+        let features = sample_features(width, params.col_subsample, &mut rng);
+        let (tree, binned) = grower.grow(&grad, &hess, bag, &features);
+        for leaf in &grower.leaves {
+            let value = tree.nodes[leaf.node].value;
+            for &i in &grower.indices[leaf.begin..leaf.end] {
+                scores[i as usize] += value;
+            }
+        }
+        walk_rows(&data, &binned, &tree, &out_of_bag, &mut scores);
+        trees.push(tree);
+    }
+    Ok(GbdtModel {
+        feature_names: x.names().to_vec(),
+        params: params.clone(),
+        base_score,
+        trees,
+        validation_log_loss: Vec::new(),
+    })
+}
+
 fn log_loss_raw(scores: &[f64], y: &[bool]) -> f64 {
     if scores.is_empty() {
         return 0.0;

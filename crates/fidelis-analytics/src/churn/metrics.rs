@@ -126,6 +126,40 @@ pub fn lift_at(scores: &[f64], labels: &[bool], fraction: f64) -> Result<Lift, C
     })
 }
 
+/// Points (false positive rate, true positive rate) of the ROC curve, from (0, 0) to (1, 1), one per
+/// distinct score, thinned to about `points` evenly spread along the rows (for a chart).
+pub fn roc_curve(
+    scores: &[f64],
+    labels: &[bool],
+    points: usize,
+) -> Result<Vec<(f64, f64)>, ChurnError> {
+    check(scores, labels)?;
+    let order = by_decreasing_score(scores);
+    let positives = labels.iter().filter(|&&y| y).count() as f64;
+    let negatives = labels.len() as f64 - positives;
+    let step = (labels.len() / points.max(1)).max(1);
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut curve = vec![(0.0, 0.0)];
+    let mut next = step;
+    for (start, end) in tie_groups(scores, &order) {
+        let pos = order[start..end].iter().filter(|&&i| labels[i]).count() as f64;
+        tp += pos;
+        fp += (end - start) as f64 - pos;
+        if end >= next || end == order.len() {
+            curve.push((fp / negatives, tp / positives));
+            next = end + step;
+        }
+    }
+    Ok(curve)
+}
+
+/// Lift and capture at every `1 / steps` of the rows by decreasing score (5 %, 10 %, … with 20).
+pub fn lift_curve(scores: &[f64], labels: &[bool], steps: usize) -> Result<Vec<Lift>, ChurnError> {
+    (1..=steps.max(1))
+        .map(|k| lift_at(scores, labels, k as f64 / steps.max(1) as f64))
+        .collect()
+}
+
 /// One row of a calibration table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationBin {

@@ -37,7 +37,7 @@ pub use calendar::{Day, Month, Timestamp};
 pub use error::ChurnError;
 pub use explain::{Explainer, Explanation, Reason, explain};
 pub use features::{FeatureConfig, FeatureFactory, FeatureSpec, Unit};
-pub use gbdt::{GbdtModel, GbdtParams, fit_gbdt, sigmoid};
+pub use gbdt::{GbdtModel, GbdtParams, fit_gbdt, fit_gbdt_regression, sigmoid};
 pub use history::{
     Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
     ContractStatus, CustomerHistory, Direction, InteractionRow, LifeEventKind, LifeEventRow,
@@ -51,8 +51,8 @@ pub use labels::{
 pub use logistic::{LogisticModel, LogisticParams, fit_logistic};
 pub use matrix::FeatureMatrix;
 pub use metrics::{
-    CalibrationBin, Evaluation, Lift, brier_score, calibration_table, evaluate, lift_at, log_loss,
-    pr_auc, roc_auc,
+    CalibrationBin, Evaluation, Lift, brier_score, calibration_table, evaluate, lift_at,
+    lift_curve, log_loss, pr_auc, roc_auc, roc_curve,
 };
 pub use reduction::{FeatureReduction, ReductionStep, reduce_features};
 pub use shap::{ShapValues, expected_raw_score, shap_values};

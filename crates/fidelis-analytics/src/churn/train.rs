@@ -60,6 +60,12 @@ pub struct ChurnTraining {
     pub train_rows: usize,
     /// Validation rows.
     pub validation_rows: usize,
+    /// GBDT probabilities of the validation rows (for ROC and lift curves).
+    #[serde(skip)]
+    pub validation_probabilities: Vec<f64>,
+    /// Their labels.
+    #[serde(skip)]
+    pub validation_labels: Vec<bool>,
 }
 
 /// Splits `set` by customer, trains, evaluates and reduces (see [`TrainOptions`]).
@@ -105,7 +111,8 @@ pub fn train_churn(set: &TrainingSet, options: &TrainOptions) -> Result<ChurnTra
         &options.gbdt,
         early.then_some((&vx, vy.as_slice())),
     )?;
-    let validation = evaluate(&model.predict(&vx)?, &vy)?;
+    let validation_probabilities = model.predict(&vx)?;
+    let validation = evaluate(&validation_probabilities, &vy)?;
     let (baseline, baseline_validation) = match &options.logistic {
         Some(params) => {
             let baseline = fit_logistic(&tx, &ty, params)?;
@@ -136,5 +143,7 @@ pub fn train_churn(set: &TrainingSet, options: &TrainOptions) -> Result<ChurnTra
         reduction,
         train_rows: ty.len(),
         validation_rows: vy.len(),
+        validation_probabilities,
+        validation_labels: vy,
     })
 }

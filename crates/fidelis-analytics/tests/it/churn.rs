@@ -1052,6 +1052,29 @@ fn training_sets_refuse_label_windows_beyond_the_data() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Curves for the dashboard.
+
+#[test]
+fn roc_and_lift_curves_walk_the_ranking() {
+    let (f, t) = (false, true);
+    // scikit-learn's example: thresholds 0.8, 0.4, 0.35, 0.1.
+    let scores = [0.1, 0.4, 0.35, 0.8];
+    let labels = [f, f, t, t];
+    assert_eq!(
+        roc_curve(&scores, &labels, 10).unwrap(),
+        vec![(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
+    );
+    // Thinned to about 2 points, it still starts at (0, 0) and ends at (1, 1).
+    let thin = roc_curve(&scores, &labels, 2).unwrap();
+    assert_eq!((thin[0], *thin.last().unwrap()), ((0.0, 0.0), (1.0, 1.0)));
+    assert!(thin.len() < 5);
+    let lifts = lift_curve(&scores, &labels, 4).unwrap();
+    let capture: Vec<f64> = lifts.iter().map(|l| l.capture).collect();
+    assert_eq!(capture, vec![0.5, 0.5, 1.0, 1.0]);
+    assert_eq!((lifts[0].fraction, lifts[0].lift), (0.25, 2.0));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Metrics on hand-computed cases.
 
 #[test]
