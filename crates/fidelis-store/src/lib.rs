@@ -6,6 +6,7 @@ mod auth;
 pub mod channels;
 mod charts;
 pub mod churn;
+mod dashboard;
 mod error;
 pub mod facts;
 pub mod import;
@@ -26,6 +27,7 @@ pub use churn::{
     ChurnCustomer, ChurnHistories, ChurnScore, ModelInfo, ModelKind, NewModel, RiskBand, ScoreReason,
     ScoreRow, StoredModel,
 };
+pub use dashboard::{ChannelCost, ComplaintNorms, ServiceNorms};
 pub use error::{ImportError, StoreError};
 pub use migrate::latest_version;
 pub use read::EntityCount;

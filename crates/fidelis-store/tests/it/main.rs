@@ -3,6 +3,7 @@
 mod alerts;
 mod auth;
 mod churn;
+mod dashboard;
 mod harness;
 mod import;
 mod segments;
