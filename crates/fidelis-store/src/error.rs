@@ -16,6 +16,8 @@ pub enum StoreError {
     /// the value and what was expected.
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("inconsistent data: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

@@ -11,6 +11,7 @@ mod error;
 pub mod facts;
 pub mod import;
 mod migrate;
+pub mod outbox;
 mod read;
 mod search;
 pub mod segments;

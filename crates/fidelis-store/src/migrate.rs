@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0008_alerts.sql"),
     },
+    Migration {
+        version: 7,
+        description: "outbox, contact suppressions, campaign plans, call tasks, responses",
+        sqlite: include_str!("../migrations/sqlite/0007_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0007_outbox.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.

@@ -6,5 +6,6 @@ mod churn;
 mod dashboard;
 mod harness;
 mod import;
+mod outbox;
 mod segments;
 mod value;
