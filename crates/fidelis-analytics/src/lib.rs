@@ -20,6 +20,7 @@ pub mod error;
 pub(crate) mod optimize;
 pub mod pnl;
 pub mod special;
+pub mod uplift;
 pub mod value;
 
 pub use btyd::RepeatPurchaseModel;

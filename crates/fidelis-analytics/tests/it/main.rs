@@ -11,4 +11,5 @@ mod pnl;
 mod recovery;
 mod sbg;
 mod summary;
+mod uplift;
 mod value;
