@@ -64,8 +64,8 @@ pub struct RuleResult {
     pub suppressed: u64,
     /// Distinct customers with at least one action out.
     pub customers_reached: u64,
-    /// Contacts out per channel (actions without a channel — alerts, campaign additions — are not
-    /// contacts).
+    /// Actions out per channel, placements on the web or in store included (actions without a
+    /// channel — alerts, campaign additions — have none).
     pub contacts: BTreeMap<Channel, u64>,
     pub suppressed_by_reason: BTreeMap<String, u64>,
 }
@@ -239,7 +239,7 @@ impl<'a> Replay<'a> {
                         .or_default()
                         .insert(customer.clone());
                     everyone.insert(customer.clone());
-                    if let Some(c) = channel.filter(|c| c.is_contact()) {
+                    if let Some(c) = *channel {
                         *r.contacts.entry(c).or_default() += 1;
                         *channels.entry(c).or_default() += 1;
                     }
