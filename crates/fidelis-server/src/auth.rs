@@ -21,6 +21,8 @@ pub const LOGIN_CSRF_COOKIE: &str = "fidelis_login_csrf";
 pub enum Permission {
     ViewCustomers,
     RecordOutcomes,
+    /// Post events (contacts) through the API: channel systems, and agents logging a call.
+    PostEvents,
     ViewDashboard,
     Export,
     ManageRules,
@@ -35,7 +37,7 @@ pub fn allows(role: Role, permission: Permission) -> bool {
     match role {
         Role::Admin => true,
         Role::Analyst => !matches!(permission, ManageUsers),
-        Role::Agent => matches!(permission, ViewCustomers | RecordOutcomes),
+        Role::Agent => matches!(permission, ViewCustomers | RecordOutcomes | PostEvents),
     }
 }
 
@@ -231,6 +233,7 @@ mod tests {
         let all = [
             ViewCustomers,
             RecordOutcomes,
+            PostEvents,
             ViewDashboard,
             Export,
             ManageRules,
@@ -238,7 +241,7 @@ mod tests {
             ManageUsers,
         ];
         let agent: Vec<_> = all.iter().filter(|p| allows(Role::Agent, **p)).collect();
-        assert_eq!(agent, [&ViewCustomers, &RecordOutcomes]);
+        assert_eq!(agent, [&ViewCustomers, &RecordOutcomes, &PostEvents]);
         assert!(!allows(Role::Analyst, ManageUsers));
         assert!(allows(Role::Analyst, Export));
         assert!(all.iter().all(|p| allows(Role::Admin, *p)));

@@ -45,10 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers", get(pages::customers::search))
         .route("/customers/{id}", get(pages::customers::page))
         .route("/dashboard", get(pages::dashboard::page))
-        .route(
-            "/dashboard/export/customers.csv",
-            get(pages::dashboard::export_customers),
-        );
+        .route("/dashboard/export/{file}", get(pages::dashboard::export));
     for route in api::routes() {
         router = router.route(route.path, route.handler);
     }

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`. Routes are declared once, in `routes()`: the router registers them
 //! and the OpenAPI document describes them from the same table.
 
+pub mod alerts;
 pub mod customers;
 pub mod openapi;
 
@@ -8,7 +9,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::http::Uri;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
 
 /// One API route: method, path (axum syntax), what it does, who may call it, and its handler.
@@ -57,6 +58,27 @@ pub fn routes() -> Vec<ApiRoute> {
             summary: "A customer's events across every channel, newest first (limit)",
             permission: Some("view_customers"),
             handler: get(customers::timeline),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/customers/{id}/alerts",
+            summary: "A customer's departure alerts with risk, reasons, offer and outcome, newest first (limit)",
+            permission: Some("view_customers"),
+            handler: get(alerts::customer_alerts),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/events",
+            summary: "Post a contact (kind interaction); an inbound contact of an at-risk customer raises a departure alert, returned",
+            permission: Some("post_events"),
+            handler: post(alerts::post_event),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/alerts/{id}/outcome",
+            summary: "Record the agent's outcome of an alert: accepted, declined or not_relevant (once)",
+            permission: Some("record_outcomes"),
+            handler: post(alerts::post_outcome),
         },
     ]
 }

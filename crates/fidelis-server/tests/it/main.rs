@@ -1,5 +1,6 @@
 //! Integration tests of the HTTP server, each on a fresh database and a random port.
 
+mod alerts;
 mod api;
 mod browser;
 mod harness;

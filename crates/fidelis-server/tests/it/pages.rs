@@ -660,3 +660,239 @@ async fn the_timeline_shows_older_events_on_demand() {
         .unwrap();
     assert_eq!(rows(&bad), 200);
 }
+
+/// A reason of a departure score: feature, text, contribution.
+pub type Reason<'a> = (&'a str, &'a str, f64);
+
+/// Registers an active departure model (with ROC and lift points in its metrics) and scores customers
+/// with it: (external id, risk, reasons).
+pub async fn score_customers(app: &TestApp, scores: &[(&str, f64, &[Reason<'_>])]) {
+    use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow};
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let version = app
+        .store
+        .save_model(&NewModel {
+            kind: ModelKind::Churn,
+            created_at: chrono::Utc::now(),
+            as_of: day,
+            horizon_days: Some(90),
+            snapshots: vec![day],
+            params: serde_json::json!({}),
+            feature_names: vec!["calls_trend".into()],
+            metrics: serde_json::json!({
+                "gbdt": { "auc": 0.8126 },
+                "roc": [[0.0, 0.0], [0.2, 0.6], [1.0, 1.0]],
+                "lift_curve": [
+                    { "fraction": 0.1, "lift": 3.2, "capture": 0.32 },
+                    { "fraction": 0.5, "lift": 1.6, "capture": 0.8 },
+                    { "fraction": 1.0, "lift": 1.0, "capture": 1.0 }
+                ],
+            }),
+            model_json: "{}".into(),
+            activate: true,
+        })
+        .await
+        .unwrap();
+    let keys: std::collections::HashMap<String, i64> = app
+        .store
+        .customer_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, external)| (external, id))
+        .collect();
+    let rows: Vec<ScoreRow> = scores
+        .iter()
+        .map(|(customer, risk, reasons)| ScoreRow {
+            customer: keys[*customer],
+            risk: *risk,
+            reasons: reasons
+                .iter()
+                .map(|(feature, text, contribution)| ScoreReason {
+                    feature: (*feature).into(),
+                    text: (*text).into(),
+                    contribution: *contribution,
+                })
+                .collect(),
+        })
+        .collect();
+    app.store
+        .save_churn_scores(version, day, &rows)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_costs_complaints_and_risk_as_the_data_comes() {
+    let app = TestApp::spawn().await;
+    import(
+        &app,
+        Entity::Complaints,
+        "id,customer_id,category,opened_at,first_response_at,resolved_at,compensation\n\
+         R1,C1,billing,2024-03-01T10:00:00Z,2024-03-04T09:00:00Z,2024-03-20T10:00:00Z,10\n\
+         R2,C1,billing,2024-03-01T10:00:00Z,2024-03-13T10:00:00Z,2024-03-15T10:00:00Z,0\n",
+    )
+    .await;
+    let analyst = app.login("analyst").await;
+    let html = app
+        .get_as(&analyst, "/dashboard")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Channel costs: the fixture's one call-centre contact at 4.00; the web has none.
+    assert!(
+        html.contains("<th scope=\"row\">Centre d&#39;appels</th><td>Centre d&#39;appels</td><td class=\"num\">1</td><td class=\"num\">4,00 EUR</td><td class=\"num\">4,00 EUR</td>"),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<td class=\"num\">0</td><td class=\"num\">—</td><td class=\"num\">0,00 EUR</td>"
+    ));
+    // Complaints: answered in 3 and 12 days (one beyond the 8-day norm), resolved in 19 and 14 days.
+    assert!(
+        html.contains("<th scope=\"row\">Facturation</th><td class=\"num\">2</td><td class=\"num\">7,5 j</td><td class=\"num\">50,0\u{a0}%</td><td class=\"num\">16,5 j</td><td class=\"num\">0,0\u{a0}%</td><td class=\"num\">10,00 EUR</td>"),
+        "{html}"
+    );
+    // No model yet, no segmentation, no value refresh: said so, in French.
+    assert!(
+        html.contains("id=\"no-model\">Pas encore de modèle de départ"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"roc\""));
+    assert!(html.contains("Pas encore de segmentation"));
+
+    score_customers(
+        &app,
+        &[("C1", 0.83, &[]), ("C2", 0.15, &[]), ("C3", 0.12, &[])],
+    )
+    .await;
+    let html = app
+        .get_as(&analyst, "/dashboard")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"no-model\""));
+    assert!(html.contains("AUC 0,813"), "{html}");
+    let histogram = html
+        .split("<figure id=\"risk-histogram\">")
+        .nth(1)
+        .and_then(|f| f.split("</figure>").next())
+        .unwrap();
+    assert_eq!(
+        histogram.matches("<rect class=\"bar\"").count(),
+        10,
+        "{histogram}"
+    );
+    // Two customers in 10–20 %: the tallest bar, full height; one in 80–90 %, half.
+    assert!(histogram.contains("height=\"324.0\"") && histogram.contains("height=\"162.0\""));
+    assert!(
+        html.contains("<td>10,0\u{a0}% – 20,0\u{a0}%</td><td class=\"num\">2</td>"),
+        "{html}"
+    );
+    let roc = html.split("<figure id=\"roc\">").nth(1).unwrap();
+    assert!(
+        roc.contains("<polyline points=\"48.0,372.0 156.8,177.6 592.0,48.0\""),
+        "{roc}"
+    );
+    let lift = html.split("<figure id=\"lift\">").nth(1).unwrap();
+    assert!(lift.contains("<polyline points=\""), "{lift}");
+
+    // The English dashboard.
+    let english = app
+        .client
+        .get(app.url("/dashboard"))
+        .header("cookie", &analyst.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("Complaints against service norms")
+            && english.contains("<th scope=\"row\">Billing</th>")
+    );
+}
+
+#[tokio::test]
+async fn every_dashboard_table_exports_as_csv_for_analysts_only() {
+    let app = TestApp::spawn().await;
+    score_customers(&app, &[("C1", 0.83, &[])]).await;
+    let analyst = app.login("analyst").await;
+    let agent = app.login("agent").await;
+    let html = app
+        .get_as(&analyst, "/dashboard")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for (file, header) in [
+        (
+            "customers",
+            "id,first_name,last_name,email,phone,city,status",
+        ),
+        (
+            "strategies",
+            "strategy,quadrant,customers,revenue,gross_margin,cost_to_serve,net,clv",
+        ),
+        (
+            "segments",
+            "run,as_of,segmentation,segment,customers,net,clv",
+        ),
+        ("risk", "risk_from,risk_to,customers"),
+        (
+            "channels",
+            "channel,name,kind,contacts,total_cost,cost_per_contact,currency",
+        ),
+        (
+            "channel_operations",
+            "channel_kind,operation,contacts,cost,cost_per_contact,conversions,conversion_rate",
+        ),
+        (
+            "complaints",
+            "category,complaints,answered,mean_response_days,response_norm_days,response_breaches,resolved,mean_resolution_days,resolution_norm_days,resolution_breaches,compensation,currency",
+        ),
+    ] {
+        let path = format!("/dashboard/export/{file}.csv");
+        let refused = app.get_as(&agent, &path).await;
+        assert_eq!(refused.status(), 403, "{path}");
+        let r = app.get_as(&analyst, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()["content-disposition"],
+            format!("attachment; filename=\"{file}.csv\"").as_str()
+        );
+        let csv = r.text().await.unwrap();
+        assert_eq!(csv.lines().next(), Some(header), "{path}");
+        if ["customers", "risk", "channels"].contains(&file) {
+            assert!(html.contains(&format!("href=\"{path}\"")), "{path} linked");
+        }
+        let audit = app.store.audit_log(None, 1).await.unwrap();
+        assert_eq!(audit[0].action, format!("export_{file}"));
+    }
+    let channels = app
+        .get_as(&analyst, "/dashboard/export/channels.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        channels.contains("CC,Centre d'appels,call_centre,1,4.00,4.00,EUR"),
+        "{channels}"
+    );
+    let risk = app
+        .get_as(&analyst, "/dashboard/export/risk.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(risk.contains("0.80,0.90,1"), "{risk}");
+    assert_eq!(
+        app.get_as(&analyst, "/dashboard/export/passwords.csv")
+            .await
+            .status(),
+        404
+    );
+}

@@ -11,6 +11,9 @@ async fn no_route_answers_without_credentials() {
         "/customers/C1",
         "/dashboard",
         "/dashboard/export/customers.csv",
+        "/dashboard/export/complaints.csv",
+        "/dashboard/export/risk.csv",
+        "/login/../dashboard",
     ] {
         let r = app.get(page).await;
         assert_eq!(r.status(), 303, "{page}");

@@ -1,0 +1,322 @@
+//! The departure alert through the API: contacts posted as events raise alerts for at-risk customers
+//! only, once a day; alerts are listed per customer; agents record outcomes once.
+
+use crate::harness::TestApp;
+use chrono::{NaiveDate, TimeZone, Utc};
+use fidelis_domain::Entity;
+use fidelis_store::import::{ImportOptions, import_file};
+use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow};
+use serde_json::{Value, json};
+
+/// Registers an active churn model and scores: C1 at risk (usage falling), C2 at risk but insolvent,
+/// C3 safe.
+async fn score(app: &TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.csv");
+    std::fs::write(
+        &path,
+        "id,first_name,last_name,solvent\nC2,<b>Paul</b>,Martin,false\n",
+    )
+    .unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let options = ImportOptions::new(Entity::Customers, today);
+    import_file(&app.store, &path, &options, &|_| {})
+        .await
+        .unwrap();
+    let version = app
+        .store
+        .save_model(&NewModel {
+            kind: ModelKind::Churn,
+            created_at: Utc::now(),
+            as_of: today,
+            horizon_days: Some(90),
+            snapshots: vec![today],
+            params: json!({}),
+            feature_names: vec!["usage_mean_change_3m_vs_prev_3m".into()],
+            metrics: json!({}),
+            model_json: "{}".into(),
+            activate: true,
+        })
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    for (id, risk) in [("C1", 0.72), ("C2", 0.8), ("C3", 0.05)] {
+        let key = app
+            .store
+            .alert_context(id, today)
+            .await
+            .unwrap()
+            .unwrap()
+            .key;
+        rows.push(ScoreRow {
+            customer: key,
+            risk,
+            reasons: vec![ScoreReason {
+                feature: "usage_mean_change_3m_vs_prev_3m".into(),
+                text: "usage down 48 % vs the previous 3 months".into(),
+                contribution: 1.2,
+            }],
+        });
+    }
+    app.store
+        .save_churn_scores(version, today, &rows)
+        .await
+        .unwrap();
+}
+
+fn call(id: &str, customer: &str, direction: &str, hour: u32) -> Value {
+    json!({
+        "kind": "interaction",
+        "id": id,
+        "customer_id": customer,
+        "channel_id": "CC",
+        "direction": direction,
+        "operation": "service",
+        "occurred_at": Utc.with_ymd_and_hms(2026, 11, 22, hour, 0, 0).unwrap(),
+        "duration_seconds": 240,
+    })
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_inbound_contact_of_an_at_risk_customer_raises_one_alert_a_day() {
+    let app = TestApp::spawn().await;
+    let token = app.api_token("agent").await;
+
+    // Before any model is scored, contacts are stored and raise nothing.
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E0", "C1", "inbound", 8),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["alert"], Value::Null);
+
+    score(&app).await;
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E1", "C1", "inbound", 9),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    let alert = &body["alert"];
+    assert_eq!(alert["customer_id"], "C1");
+    assert_eq!(alert["trigger"], "event");
+    assert_eq!(alert["risk"], 0.72);
+    assert_eq!(
+        alert["reasons"][0]["text"],
+        "usage down 48 % vs the previous 3 months"
+    );
+    // No value refresh yet: no offer can be weighed, and the alert says so.
+    assert_eq!(alert["offer_id"], Value::Null);
+    assert_eq!(alert["no_offer_reason"], "no_value");
+    let first_id = alert["id"].as_i64().unwrap();
+
+    // The same contact posted again is stored once; a second call the same day shows the same alert.
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E1", "C1", "inbound", 9),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E2", "C1", "inbound", 15),
+    )
+    .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["alert"]["id"].as_i64(), Some(first_id));
+
+    // Outbound contacts and safe customers raise nothing; insolvent ones get no offer, with the reason.
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E3", "C1", "outbound", 16),
+    )
+    .await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["alert"]["id"].as_i64(),
+        None
+    );
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E4", "C3", "inbound", 10),
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["alert"], Value::Null);
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/events",
+        &call("E5", "C2", "inbound", 10),
+    )
+    .await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["alert"]["no_offer_reason"], "insolvent");
+
+    let list: Value = app
+        .get_with_token(&token, "/api/v1/customers/C1/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (&list["current"]["risk"], &list["current"]["at_risk"]),
+        (&json!(0.72), &json!(true))
+    );
+    let safe: Value = app
+        .get_with_token(&token, "/api/v1/customers/C3/alerts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(safe["current"]["at_risk"], false);
+    assert_eq!(safe["items"], json!([]));
+    assert_eq!(
+        app.get_with_token(&token, "/api/v1/customers/C404/alerts")
+            .await
+            .status(),
+        404
+    );
+    let timeline: Value = app
+        .get_with_token(&token, "/api/v1/customers/C1/timeline")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let interactions = timeline
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["kind"] == "interaction").count())
+        .unwrap_or_else(|| {
+            timeline["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["kind"] == "interaction")
+                .count()
+        });
+    assert_eq!(
+        interactions,
+        1 + 4,
+        "the fixture's contact and E0, E1, E2, E3"
+    );
+
+    // The agent records the outcome once; it is stored.
+    let path = format!("/api/v1/alerts/{first_id}/outcome");
+    let r = post(&app, &token, &path, &json!({"outcome": "maybe"})).await;
+    assert_eq!(r.status(), 400);
+    let r = post(
+        &app,
+        &token,
+        &path,
+        &json!({"outcome": "declined", "note": "moving abroad"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let stored = app.store.alert(first_id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.outcome.as_deref(), stored.outcome_by.as_deref()),
+        (Some("declined"), Some("agent"))
+    );
+    let r = post(&app, &token, &path, &json!({"outcome": "accepted"})).await;
+    assert_eq!(r.status(), 409);
+    let r = post(
+        &app,
+        &token,
+        "/api/v1/alerts/999999/outcome",
+        &json!({"outcome": "accepted"}),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn bad_events_are_refused_with_the_field_named_and_nothing_stored() {
+    let app = TestApp::spawn().await;
+    let token = app.api_token("agent").await;
+    let cases: &[(Value, &str)] = &[
+        (json!({"kind": "interaction"}), "missing field"),
+        (
+            json!({"kind": "fax", "id": "X0", "customer_id": "C1", "channel_id": "CC",
+                   "direction": "inbound", "operation": "service", "occurred_at": "2026-11-22T10:00:00Z"}),
+            "field kind",
+        ),
+        (
+            json!({"kind": "interaction", "id": "X1", "customer_id": "C404", "channel_id": "CC",
+                   "direction": "inbound", "operation": "service", "occurred_at": "2026-11-22T10:00:00Z"}),
+            "customer_id",
+        ),
+        (
+            json!({"kind": "interaction", "id": "X2", "customer_id": "C1", "channel_id": "CC",
+                   "direction": "inbound", "operation": "service", "occurred_at": "yesterday"}),
+            "occurred_at",
+        ),
+        (
+            json!({"kind": "interaction", "id": "X3", "customer_id": "C1", "channel_id": "CC",
+                   "direction": "up", "operation": "service", "occurred_at": "2026-11-22T10:00:00Z"}),
+            "direction",
+        ),
+    ];
+    for (body, expected) in cases {
+        let r = post(&app, &token, "/api/v1/events", body).await;
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await.unwrap();
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{message:?} lacks {expected:?}");
+    }
+    let counts = app.store.counts().await.unwrap();
+    let n = counts
+        .iter()
+        .find(|c| c.entity == Entity::Interactions)
+        .unwrap()
+        .rows;
+    assert_eq!(n, 1, "only the fixture's contact");
+}
+
+#[tokio::test]
+async fn a_browser_session_must_send_its_csrf_token_to_post_an_event() {
+    let app = TestApp::spawn().await;
+    let session = app.login("agent").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .header(reqwest::header::COOKIE, &session.cookie)
+        .json(&call("S1", "C1", "inbound", 9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .header(reqwest::header::COOKIE, &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .json(&call("S1", "C1", "inbound", 9))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
