@@ -33,6 +33,31 @@ pub struct Settings {
 pub struct AppState {
     pub store: Arc<Store>,
     pub settings: Arc<Settings>,
+    /// The retention-offer catalogue of the departure alert.
+    pub offers: Arc<fidelis_rules::OfferCatalogue>,
+}
+
+/// Reads configuration file `name` from the settings' directory, or the built-in sample when there
+/// is no directory or the file is not in it. Returns (the name to cite in errors, the text).
+pub fn config_text(settings: &Settings, name: &str) -> std::io::Result<(String, String)> {
+    if let Some(dir) = &settings.config_dir {
+        let path = dir.join(name);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)?;
+            return Ok((path.display().to_string(), text));
+        }
+    }
+    fidelis_rules::samples::by_file_name(name)
+        .map(|text| (format!("built-in {name}"), text.to_string()))
+        .ok_or_else(|| std::io::Error::other(format!("no configuration file named {name}")))
+}
+
+/// The offer catalogue of the settings (see [`config_text`]); an invalid file is an error that
+/// names the file, line and column.
+pub fn load_offers(settings: &Settings) -> std::io::Result<fidelis_rules::OfferCatalogue> {
+    let (file, text) = config_text(settings, "offers.toml")?;
+    fidelis_rules::OfferCatalogue::from_toml(&file, &text, &fidelis_rules::FactSchema::standard())
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// All routes, for the server and for tests that call the router directly.
@@ -65,12 +90,14 @@ impl Application {
         store: Store,
         settings: Settings,
     ) -> std::io::Result<Application> {
+        let offers = load_offers(&settings)?;
         let listener = TcpListener::bind(addr).await?;
         Ok(Application {
             listener,
             state: AppState {
                 store: Arc::new(store),
                 settings: Arc::new(settings),
+                offers: Arc::new(offers),
             },
         })
     }
