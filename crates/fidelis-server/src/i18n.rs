@@ -197,6 +197,102 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "No departure model trained and scored yet (fidelis churn train, then score).",
     ),
     ("risk.model", "Modèle", "Model"),
+    ("risk.high", "Risque élevé", "High risk"),
+    (
+        "risk.reasons",
+        "Principales raisons (modèle) :",
+        "Main reasons (model):",
+    ),
+    ("alert.title", "Alerte départ", "Departure alert"),
+    (
+        "nba.title",
+        "Prochaines actions conseillées",
+        "Next best actions",
+    ),
+    (
+        "nba.from_strategy",
+        "D'après la stratégie de valeur du client.",
+        "From the customer's value strategy.",
+    ),
+    (
+        "nba.cross_sell",
+        "Proposer un produit complémentaire (vente croisée)",
+        "Offer a complementary product (cross-sell)",
+    ),
+    (
+        "nba.bundle",
+        "Présenter l'offre groupée adaptée à son usage",
+        "Present the bundle that fits their usage",
+    ),
+    (
+        "nba.advice_meeting",
+        "Proposer un rendez-vous conseil",
+        "Offer an advice meeting",
+    ),
+    (
+        "nba.thank",
+        "Remercier le client de sa fidélité",
+        "Thank the customer for their loyalty",
+    ),
+    (
+        "nba.loyalty_reward",
+        "Offrir un avantage de fidélité à l'échéance",
+        "Offer a loyalty reward at renewal",
+    ),
+    (
+        "nba.priority_service",
+        "Traiter en priorité (conseiller dédié)",
+        "Serve first (dedicated adviser)",
+    ),
+    (
+        "nba.secure_renewal",
+        "Sécuriser le renouvellement avant l'échéance",
+        "Secure the renewal before the end date",
+    ),
+    (
+        "nba.retention_gesture",
+        "Proposer un geste commercial en cas de risque de départ",
+        "Offer a goodwill gesture if the customer may leave",
+    ),
+    (
+        "nba.follow_satisfaction",
+        "Vérifier la satisfaction après chaque contact",
+        "Check satisfaction after each contact",
+    ),
+    (
+        "nba.cheap_channels",
+        "Orienter vers les canaux les moins coûteux (web, application)",
+        "Steer towards the cheapest channels (web, app)",
+    ),
+    (
+        "nba.no_costly_offer",
+        "Ne pas engager d'offre de rétention coûteuse",
+        "Make no costly retention offer",
+    ),
+    (
+        "nba.let_go",
+        "Laisser partir sans relance si le client n'est pas rentable",
+        "Let go without follow-up if the customer is unprofitable",
+    ),
+    (
+        "routing.title",
+        "Qui traite cette demande ?",
+        "Who handles this request?",
+    ),
+    ("routing.operation", "Type d'opération", "Operation"),
+    ("routing.submit", "Conseiller un canal", "Advise a channel"),
+    ("routing.to", "À confier à :", "Hand to:"),
+    ("routing.fallbacks", "sinon", "else"),
+    (
+        "routing.none",
+        "La matrice de routage n'a pas de route pour cette opération.",
+        "The routing matrix has no route for this operation.",
+    ),
+    (
+        "routing.segment",
+        "Segment de routage :",
+        "Routing segment:",
+    ),
     ("risk.axis", "Risque de départ (%)", "Departure risk (%)"),
     (
         "risk.distribution",

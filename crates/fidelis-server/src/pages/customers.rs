@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use fidelis_domain::{Customer, Money, User};
 use fidelis_store::value::ValueSnapshot;
-use fidelis_store::{CustomerHit, TimelineEntry};
+use fidelis_store::{ChurnScore, CustomerHit, TimelineEntry};
 use serde::Deserialize;
 
 /// Search results shown on one page.
@@ -135,6 +135,54 @@ struct CustomerPage {
     value: Vec<ValueSnapshot>,
     /// More events than shown: the number the "older events" link asks for.
     more_events: Option<i64>,
+    /// The departure-alert banner (`alert_banner.html`); `None` shows nothing.
+    alert: Option<AlertView>,
+    /// The latest departure score of the active model, when the customer has one.
+    risk: Option<ChurnScore>,
+    /// Whether that risk is high enough to raise an alert (the offer catalogue's threshold).
+    at_risk: bool,
+    /// Next best actions, strongest first (text keys).
+    actions: Vec<&'static str>,
+    /// The operation types the routing advice can be asked for, and the one asked.
+    operations: Vec<&'static str>,
+    operation: Option<String>,
+    routing: Option<RoutingAdvice>,
+}
+
+/// What the departure-alert banner shows. Filled by the departure-alert flow (see `api/alerts.rs`).
+pub struct AlertView {
+    pub id: i64,
+    pub risk: f64,
+    /// The retention offer proposed, in words.
+    pub offer: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// Who should handle the operation at hand, from the routing matrix.
+pub struct RoutingAdvice {
+    /// Channel or actor codes, the preferred first.
+    pub channels: Vec<&'static str>,
+    /// The customer's routing segment, as named in `routing.toml`.
+    pub segment: Option<String>,
+}
+
+/// Reasons of a departure score shown on the agent screen.
+const RISK_REASONS: usize = 5;
+
+/// The actions each value strategy recommends, strongest first (text keys), until the rules give
+/// next best actions per customer.
+fn strategy_actions(strategy: &str) -> Vec<&'static str> {
+    match strategy {
+        "multi_equipment" => vec!["nba.cross_sell", "nba.bundle", "nba.advice_meeting"],
+        "loyalty" => vec!["nba.thank", "nba.loyalty_reward", "nba.priority_service"],
+        "retention" => vec![
+            "nba.secure_renewal",
+            "nba.retention_gesture",
+            "nba.follow_satisfaction",
+        ],
+        "termination" => vec!["nba.cheap_channels", "nba.no_costly_offer", "nba.let_go"],
+        _ => Vec::new(),
+    }
 }
 
 impl CustomerPage {
@@ -185,6 +233,16 @@ impl CustomerPage {
         }
     }
 
+    /// A probability as a whole percentage in the page's language.
+    fn percent(&self, p: &f64) -> String {
+        let value = (p * 100.0).round();
+        if self.locale == Locale::Fr {
+            format!("{value}\u{a0}%")
+        } else {
+            format!("{value}%")
+        }
+    }
+
     fn money(&self, minor: &Option<i64>, currency: Option<&str>) -> String {
         match (
             minor,
@@ -228,6 +286,43 @@ pub fn format_money(money: Money, locale: Locale) -> String {
 pub struct CustomerQuery {
     /// How many timeline events to show.
     events: Option<String>,
+    /// The operation at hand, for the routing advice.
+    operation: Option<String>,
+}
+
+/// The routing matrix's answer for this customer and operation; `None` when the operation is unknown.
+async fn routing_advice(
+    state: &AppState,
+    customer: &str,
+    operation: &str,
+) -> Result<Option<RoutingAdvice>, PageError> {
+    use fidelis_rules::{FactSchema, Kind, Operation, RoutingMatrix};
+    let Ok(operation) = operation.parse::<Operation>() else {
+        return Ok(None);
+    };
+    let mut schema = FactSchema::standard();
+    schema.declare(
+        "cluster",
+        Kind::String,
+        "behavioural cluster of the latest segment refresh",
+    );
+    let schema = std::sync::Arc::new(schema);
+    let internal = |e: String| PageError::Api(crate::ApiError::Internal(e), Locale::Fr);
+    let (file, text) =
+        crate::config_text(&state.settings, "routing.toml").map_err(|e| internal(e.to_string()))?;
+    let matrix =
+        RoutingMatrix::from_toml(&file, &text, &schema).map_err(|e| internal(e.to_string()))?;
+    let today = chrono::Utc::now().date_naive();
+    let found = state.store.customer_facts(today, Some(customer)).await?;
+    let Some(facts) = found.first() else {
+        return Ok(None);
+    };
+    let facts = fidelis_store::facts::to_facts(facts, &schema, today);
+    let route = matrix.route_all(&facts, operation, today);
+    Ok(Some(RoutingAdvice {
+        channels: route.channels.iter().map(|c| c.as_str()).collect(),
+        segment: route.segment,
+    }))
 }
 
 pub async fn page(
@@ -250,6 +345,22 @@ pub async fn page(
         .then_some(events + TIMELINE_LIMIT);
     timeline.truncate(events as usize);
     let value = state.store.customer_value_history(&id).await?;
+    let risk = state.store.churn_score(&id).await?.map(|mut score| {
+        score.reasons.truncate(RISK_REASONS);
+        score
+    });
+    let at_risk = risk
+        .as_ref()
+        .is_some_and(|r| state.offers.raises_alert(r.risk));
+    let actions = value
+        .last()
+        .map(|v| strategy_actions(&v.strategy))
+        .unwrap_or_default();
+    let operation = q.operation.filter(|o| !o.is_empty());
+    let routing = match &operation {
+        Some(op) => routing_advice(&state, &id, op).await?,
+        None => None,
+    };
     state
         .store
         .record_audit(
@@ -271,6 +382,16 @@ pub async fn page(
         timeline,
         value,
         more_events,
+        alert: None,
+        risk,
+        at_risk,
+        actions,
+        operations: fidelis_domain::schema::OPERATIONS
+            .iter()
+            .map(|c| c.value)
+            .collect(),
+        operation,
+        routing,
     })
 }
 

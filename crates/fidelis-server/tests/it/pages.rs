@@ -896,3 +896,171 @@ async fn every_dashboard_table_exports_as_csv_for_analysts_only() {
         404
     );
 }
+
+/// Values every customer as of `as_of` as `fidelis refresh` does, cutting the matrix at zero.
+pub async fn refresh_value(app: &TestApp, as_of: chrono::NaiveDate) {
+    use fidelis_analytics::{CutOff, ValueOptions, assess_value};
+    let day = (as_of - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32;
+    let inputs = app.store.value_inputs(as_of).await.unwrap();
+    let options = ValueOptions {
+        profitability_cut: CutOff::Amount(0),
+        potential_cut: CutOff::Amount(0),
+        ..ValueOptions::new(day)
+    };
+    let assessment = assess_value(&inputs.history, &options).unwrap();
+    let info = fidelis_store::value::RefreshRunInfo {
+        as_of,
+        started_at: chrono::Utc::now(),
+        finished_at: chrono::Utc::now(),
+        currency: "EUR".into(),
+        purchase_model: "bgnbd".into(),
+        horizon_months: options.horizon_months,
+        annual_discount_rate: options.annual_discount_rate,
+        complaint_handling_cost_minor: options.pnl.complaint_handling_cost,
+    };
+    app.store.save_value_run(&info, &assessment).await.unwrap();
+}
+
+/// The text of the element with `id` (its first `>` to the next `</section>`).
+fn section<'h>(html: &'h str, id: &str) -> &'h str {
+    html.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn the_agent_screen_shows_risk_reasons_actions_and_routing() {
+    let app = TestApp::spawn().await;
+    import(
+        &app,
+        Entity::Customers,
+        "id,first_name,last_name,assets_band\nC6,Hugo,Riche,very_high\n",
+    )
+    .await;
+    let agent = app.login("agent").await;
+    let before = app
+        .get_as(&agent, "/customers/C1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for absent in [
+        "id=\"departure-risk\"",
+        "id=\"next-actions\"",
+        "id=\"alert-banner\"",
+        "id=\"routing-advice\"",
+    ] {
+        assert!(
+            !before.contains(absent),
+            "{absent} before any score or refresh"
+        );
+    }
+    assert!(
+        before.contains("<option value=\"complex_sale\">Vente complexe</option>"),
+        "{before}"
+    );
+
+    score_customers(
+        &app,
+        &[
+            (
+                "C1",
+                0.83,
+                &[
+                    (
+                        "calls_trend",
+                        "Appels en baisse de 60 % en trois mois",
+                        0.41,
+                    ),
+                    ("complaints_90d", "Deux réclamations en 90 jours", 0.22),
+                ],
+            ),
+            ("C2", 0.1, &[]),
+        ],
+    )
+    .await;
+    refresh_value(&app, chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()).await;
+    let page = app
+        .get_as(&agent, "/customers/C1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let risk = section(&page, "departure-risk");
+    assert!(
+        page.contains("<section id=\"departure-risk\" class=\"at-risk\">"),
+        "{page}"
+    );
+    assert!(
+        risk.contains("<strong id=\"risk-value\">83\u{a0}%</strong>")
+            && risk.contains("Risque élevé"),
+        "{risk}"
+    );
+    assert!(
+        risk.contains("<li>Appels en baisse de 60 % en trois mois</li>\n<li>Deux réclamations en 90 jours</li>"),
+        "{risk}"
+    );
+    // The next best actions follow the value strategy.
+    let strategy = section(&page, "value")
+        .split("id=\"strategy\">")
+        .nth(1)
+        .and_then(|s| s.split(" (").next())
+        .unwrap()
+        .to_owned();
+    let expected = match strategy.as_str() {
+        "Multi-équipement" => "Proposer un produit complémentaire",
+        "Fidélisation" => "Remercier le client de sa fidélité",
+        "Rétention" => "Sécuriser le renouvellement",
+        "Résiliation" => "Orienter vers les canaux les moins coûteux",
+        other => panic!("strategy {other:?}"),
+    };
+    let actions = section(&page, "next-actions");
+    assert!(
+        actions.contains(&format!("<li>{expected}")),
+        "{strategy}: {actions}"
+    );
+    assert_eq!(actions.matches("<li>").count(), 3);
+
+    let low = app
+        .get_as(&agent, "/customers/C2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(section(&low, "departure-risk").contains("10\u{a0}%"));
+    assert!(!low.contains("Risque élevé") && !low.contains("class=\"at-risk\""));
+    assert!(
+        !app.get_as(&agent, "/customers/C3")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"departure-risk\"")
+    );
+
+    // Routing: a wealthy customer's complex sale goes to an adviser, else a store (routing.toml).
+    let routed = app
+        .get_as(&agent, "/customers/C6?operation=complex_sale")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        routed.contains("<p id=\"routing-advice\">À confier à : <strong>Conseiller</strong> · sinon Magasin, agence</p>"),
+        "{routed}"
+    );
+    assert!(routed.contains("<option value=\"complex_sale\" selected>"));
+    assert!(routed.contains("Segment de routage : wealthy"));
+    let unknown = app
+        .get_as(&agent, "/customers/C6?operation=teleportation")
+        .await;
+    assert_eq!(unknown.status(), 200);
+    assert!(
+        !unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"routing-advice\"")
+    );
+}
