@@ -93,6 +93,125 @@ async fn agent_finds_a_customer_and_the_view_is_audited() {
     .await;
 }
 
+/// The agent's whole flow: the login page switched to English before logging in, a search, the customer's
+/// page with its departure risk and reasons, the routing advice for the operation at hand, the same page
+/// in French, and the dashboard export refused.
+#[tokio::test]
+async fn an_agent_serves_a_calling_customer() {
+    in_browser("agent-flow", |browser| async move {
+        let app = TestApp::spawn().await;
+        crate::pages::score_customers(
+            &app,
+            &[(
+                "C1",
+                0.83,
+                &[
+                    ("calls_trend", "Calls down 60 % in three months", 0.41),
+                    ("complaints_90d", "Two complaints in 90 days", 0.22),
+                ],
+            )],
+        )
+        .await;
+
+        // The browser asks for French; the login page offers English before anyone logs in.
+        browser
+            .goto(&app.url("/login"))
+            .await
+            .expect("open the login page");
+        assert_eq!(texts(&browser, "#login-submit").await, ["Se connecter"]);
+        click(&browser, "#login-language").await;
+        wait_for(&browser, "html[lang='en'] #login-submit").await;
+        assert_eq!(texts(&browser, "#login-submit").await, ["Log in"]);
+        screenshot(&browser, "flow-1-login-english").await;
+        for (field, value) in [("#username", "agent"), ("#password", PASSWORD)] {
+            wait_for(&browser, field)
+                .await
+                .send_keys(value)
+                .await
+                .expect("type");
+        }
+        click(&browser, "#login-submit").await;
+        wait_for(&browser, "html[lang='en'] #logout").await;
+
+        browser
+            .find(css("#q"))
+            .await
+            .expect("search box")
+            .send_keys("durand")
+            .await
+            .expect("type a name");
+        click(&browser, "#search-submit").await;
+        wait_for(&browser, "#results").await;
+        screenshot(&browser, "flow-2-search").await;
+        click(&browser, "#results a[href='/customers/C1']").await;
+        wait_for(&browser, "#customer-name").await;
+
+        // Departure risk with its reasons, strongest first.
+        assert_eq!(texts(&browser, "#risk-value").await, ["83%"]);
+        assert_eq!(
+            texts(&browser, "#risk-reasons li").await,
+            [
+                "Calls down 60 % in three months",
+                "Two complaints in 90 days"
+            ]
+        );
+        // The operation at hand: a complex sale, routed by the matrix.
+        wait_for(&browser, "#operation")
+            .await
+            .select_by_value("complex_sale")
+            .await
+            .expect("pick an operation");
+        click(&browser, "#routing-submit").await;
+        let advice = text(&wait_for(&browser, "#routing-advice").await).await;
+        assert_eq!(advice, "Hand to: Store · else Adviser");
+        screenshot(&browser, "flow-3-customer-en").await;
+
+        // (The departure-alert banner, its offer and the outcome buttons come here.)
+
+        // The same page in French, for this user from now on.
+        click(&browser, "#switch-language").await;
+        wait_for(&browser, "html[lang='fr'] #customer-name").await;
+        let url = browser.current_url().await.expect("url");
+        assert_eq!(
+            (url.path(), url.query()),
+            ("/customers/C1", Some("operation=complex_sale"))
+        );
+        assert_eq!(
+            texts(&browser, "#departure-risk h2").await,
+            ["Risque de départ"]
+        );
+        assert_eq!(texts(&browser, "#risk-value").await, ["83 %"]);
+        assert_eq!(
+            text(&wait_for(&browser, "#routing-advice").await).await,
+            "À confier à : Magasin, agence · sinon Conseiller"
+        );
+        let consent = texts(&browser, "#consents td").await;
+        assert_eq!(
+            consent[..3],
+            ["E-mail", "Prospection commerciale", "Accordé"]
+        );
+        screenshot(&browser, "flow-4-customer-fr").await;
+
+        // The dashboard's exports are not for agents.
+        browser
+            .goto(&app.url("/dashboard/export/risk.csv"))
+            .await
+            .expect("open the export URL");
+        assert_eq!(text(&wait_for(&browser, "h1").await).await, "Accès refusé");
+        screenshot(&browser, "flow-5-export-refused").await;
+        let export = fetch(&browser, "/dashboard/export/risk.csv").await;
+        assert_eq!(export["status"], 403, "{export}");
+        let audit = app.store.audit_log(Some("C1"), 10).await.expect("audit");
+        assert!(
+            audit
+                .iter()
+                .all(|e| e.username == "agent" && e.action == "view_customer")
+        );
+        assert!(audit.len() >= 3, "every view audited: {audit:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_wrong_password_shows_an_error() {
     in_browser("wrong-password", |browser| async move {
@@ -150,6 +269,7 @@ async fn an_agent_is_refused_the_dashboard_export() {
 async fn an_analyst_exports_customers_from_the_dashboard() {
     in_browser("analyst-export", |browser| async move {
         let app = TestApp::spawn().await;
+        crate::pages::score_customers(&app, &[("C1", 0.83, &[]), ("C2", 0.12, &[])]).await;
         log_in(&browser, &app, "analyst").await;
         click(&browser, "#nav-dashboard").await;
         let link = wait_for(&browser, "#export-customers").await;
@@ -157,7 +277,15 @@ async fn an_analyst_exports_customers_from_the_dashboard() {
             browser.title().await.expect("title"),
             "Tableau de bord de l'analyste · Fidelis"
         );
+        for chart in ["#risk-histogram svg", "#roc svg", "#lift svg"] {
+            assert!(!absent(&browser, chart).await, "{chart} drawn");
+        }
         screenshot(&browser, "analyst-dashboard").await;
+        browser
+            .execute("document.querySelector('#risk').scrollIntoView()", vec![])
+            .await
+            .expect("scroll to the risk section");
+        screenshot(&browser, "analyst-dashboard-risk").await;
 
         // The link downloads a file, which WebDriver cannot read: the page fetches its target instead,
         // with the browser's own session cookie.
