@@ -126,11 +126,9 @@ impl Store {
              WHERE i.occurred_at >= $1 AND i.occurred_at < $2 GROUP BY ch.kind, i.operation ORDER BY ch.kind, i.operation",
             conversion_sql(kind)
         );
-        let use_sql = format!(
-            "SELECT c.external_id, ch.kind, COUNT(*) FROM interactions i JOIN channels ch ON ch.id = i.channel_id \
+        let use_sql = "SELECT c.external_id, ch.kind, COUNT(*) FROM interactions i JOIN channels ch ON ch.id = i.channel_id \
              JOIN customers c ON c.id = i.customer_id WHERE i.occurred_at >= $1 AND i.occurred_at < $2 \
-             GROUP BY c.external_id, ch.kind"
-        );
+             GROUP BY c.external_id, ch.kind";
         let acquired_before = from.date_naive();
         let (cells, uses, customers) = with_pool!(self, pool => {
             let mut cells = Vec::new();
@@ -150,7 +148,7 @@ impl Store {
                 });
             }
             let mut uses: Vec<(String, String, i64)> = Vec::new();
-            for r in sqlx::query(sqlx::AssertSqlSafe(use_sql)).bind(from).bind(to).fetch_all(pool).await? {
+            for r in sqlx::query(use_sql).bind(from).bind(to).fetch_all(pool).await? {
                 uses.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
             }
             // Margin of the year (sales minus refunds, less their cost), lifetime value of the latest

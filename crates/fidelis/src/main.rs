@@ -3,11 +3,15 @@
 mod bench;
 mod bench_btyd;
 mod bench_server;
+mod channels;
 mod churn;
 mod clv;
 mod demo;
+mod detection;
 mod import;
 mod rules;
+mod rules_config;
+mod segment;
 mod users;
 mod value;
 
@@ -101,6 +105,13 @@ enum Command {
     /// Check rules, policy, routing, segment and calendar files; list the facts rules can read.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Segment the customers (RFM, value, behavioural clusters, rule segments) and report segments
+    /// over time.
+    #[command(subcommand)]
+    Segment(segment::SegmentCommand),
+    /// Cost and conversion by channel × operation, and customers a cheaper channel would serve.
+    #[command(subcommand)]
+    Channels(channels::ChannelsCommand),
 }
 
 fn main() -> ExitCode {
@@ -185,6 +196,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,
         Command::Clv(command) => clv::run(command),
-        Command::Rules(command) => rules::run(command),
+        Command::Rules(command) => rules::run(command).await,
+        Command::Segment(command) => segment::run(command).await,
+        Command::Channels(command) => channels::run(command).await,
     }
 }

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod customers;
 pub mod openapi;
+pub mod routing;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -79,6 +80,41 @@ pub fn routes() -> Vec<ApiRoute> {
             summary: "Record the agent's outcome of an alert: accepted, declined or not_relevant (once)",
             permission: Some("record_outcomes"),
             handler: post(alerts::post_outcome),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/route",
+            summary: "Who handles an operation for a customer: {customer_id, operation} → channel or actor, fallbacks, segment and reason",
+            permission: Some("view_customers"),
+            handler: post(routing::route),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/segments",
+            summary: "Size, margin and lifetime value of each segment of a segmentation (segmentation, default rfm) in the latest segment refresh",
+            permission: Some("view_dashboard"),
+            handler: get(routing::segments),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/customers/{id}/segments",
+            summary: "A customer's segments in the latest segment refresh",
+            permission: Some("view_customers"),
+            handler: get(routing::customer_segments),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/rules",
+            summary: "The rules loaded",
+            permission: Some("manage_rules"),
+            handler: get(routing::rules),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/rules/check",
+            summary: "Check a configuration file {kind, toml}: errors with line and column",
+            permission: Some("manage_rules"),
+            handler: post(routing::check),
         },
     ]
 }

@@ -5,4 +5,5 @@ mod api;
 mod browser;
 mod harness;
 mod pages;
+mod routing;
 mod security;

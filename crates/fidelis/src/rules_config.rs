@@ -1,0 +1,65 @@
+//! The rules configuration the commands run with: the files of `--config DIR` (`rules.toml`,
+//! `policy.toml`, `routing.toml`, `segments.toml`, `calendar.toml`), each falling back to the sample
+//! built into the binary when the directory has no such file or no directory is given.
+
+use anyhow::{Context, Result};
+use fidelis_rules::detect::Calendar;
+use fidelis_rules::segment::RuleSegments;
+use fidelis_rules::{ContactPolicy, FactSchema, RoutingMatrix, RuleSet, samples};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Every configuration file, validated.
+pub struct RulesConfig {
+    pub schema: Arc<FactSchema>,
+    pub rules: RuleSet,
+    pub policy: ContactPolicy,
+    pub routing: RoutingMatrix,
+    pub segments: RuleSegments,
+    pub calendar: Calendar,
+}
+
+/// The schema of the facts the store fills: the standard facts and the behavioural cluster.
+pub fn schema() -> FactSchema {
+    let mut schema = FactSchema::standard();
+    schema.declare(
+        "cluster",
+        fidelis_rules::Kind::String,
+        "behavioural cluster of the latest segment refresh (c1, c2, ...)",
+    );
+    schema
+}
+
+/// Reads a file of the directory, or the built-in sample; returns (name shown in errors, text).
+fn text(dir: Option<&Path>, file: &str) -> Result<(String, String)> {
+    if let Some(path) = dir.map(|d| d.join(file)).filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return Ok((path.display().to_string(), text));
+    }
+    let sample = samples::by_file_name(file).unwrap_or_default();
+    Ok((format!("{file} (built-in sample)"), sample.to_owned()))
+}
+
+/// Loads and validates the configuration; errors name the file, line and column.
+pub fn load(dir: Option<&Path>) -> Result<RulesConfig> {
+    let schema = Arc::new(schema());
+    let (name, t) = text(dir, "rules.toml")?;
+    let rules = RuleSet::from_toml(&name, &t, &schema)?;
+    let (name, t) = text(dir, "policy.toml")?;
+    let policy = ContactPolicy::from_toml(&name, &t)?;
+    let (name, t) = text(dir, "routing.toml")?;
+    let routing = RoutingMatrix::from_toml(&name, &t, &schema)?;
+    let (name, t) = text(dir, "segments.toml")?;
+    let segments = RuleSegments::from_toml(&name, &t, &schema)?;
+    let (name, t) = text(dir, "calendar.toml")?;
+    let calendar = Calendar::from_toml(&name, &t)?;
+    Ok(RulesConfig {
+        schema,
+        rules,
+        policy,
+        routing,
+        segments,
+        calendar,
+    })
+}
