@@ -339,11 +339,10 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Par type de canal et d'opération, sur un an",
         "By channel kind and operation, over a year",
     ),
-    ("channels.operation", "Opération", "Operation"),
     (
-        "channels.conversion",
-        "Taux de conversion",
-        "Conversion rate",
+        "channels.by_operation_note",
+        "avec les conversions ; long à calculer sur une grande base.",
+        "with conversions; slow to compute on a large base.",
     ),
     (
         "complaints.title",

@@ -13,7 +13,6 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use fidelis_domain::User;
 use fidelis_domain::{Currency, Money};
-use fidelis_store::channels::ChannelReport;
 use fidelis_store::segments::SegmentSize;
 use fidelis_store::value::ValueReport;
 use fidelis_store::{
@@ -195,7 +194,6 @@ struct DashboardPage {
     segments: Vec<SegmentSize>,
     risk: Option<RiskView>,
     channels: Vec<ChannelCost>,
-    operations: Option<ChannelReport>,
     complaints: Vec<ComplaintNorms>,
     norms: ServiceNorms,
 }
@@ -275,7 +273,6 @@ struct DashboardData {
     segments: Vec<SegmentSize>,
     risk: Option<(StoredModel, Vec<RiskBand>)>,
     channels: Vec<ChannelCost>,
-    operations: Option<ChannelReport>,
     complaints: Vec<ComplaintNorms>,
 }
 
@@ -307,7 +304,6 @@ pub async fn page(
         segments: segments_of_latest_run(&state).await?,
         risk: risk(&state).await?,
         channels: state.store.channel_costs().await?,
-        operations: Some(state.store.channel_report().await?).filter(|r| !r.cells.is_empty()),
         complaints: state
             .store
             .complaints_against_norms(SERVICE_NORMS, chrono::Utc::now().date_naive())
@@ -337,7 +333,6 @@ pub async fn page(
             .risk
             .map(|(model, bands)| risk_view(&model, bands, locale)),
         channels: data.channels,
-        operations: data.operations,
         complaints: data.complaints,
         norms: SERVICE_NORMS,
     })
