@@ -38,6 +38,9 @@ pub struct BtydArgs {
     /// Time only Fidelis.
     #[arg(long)]
     no_peer: bool,
+    /// Leave Pareto/NBD out of the peer's run (lifetimes takes minutes on it).
+    #[arg(long)]
+    peer_skip_pareto: bool,
     #[arg(long)]
     json: bool,
 }
@@ -188,12 +191,12 @@ pub fn run(args: BtydArgs) -> Result<ExitCode> {
         let script = dir.join("btyd_peer.py");
         std::fs::write(&script, PEER_SCRIPT)?;
         progress("running lifetimes 0.11.3 and pandas (Pareto/NBD takes minutes)");
-        let out = Command::new(&args.python)
-            .arg(&script)
-            .arg("--bgnbd")
-            .arg(&bg_csv)
-            .arg("--pnbd")
-            .arg(&pnbd_csv)
+        let mut command = Command::new(&args.python);
+        command.arg(&script).arg("--bgnbd").arg(&bg_csv);
+        if !args.peer_skip_pareto {
+            command.arg("--pnbd").arg(&pnbd_csv);
+        }
+        let out = command
             .arg("--log")
             .arg(&log_csv)
             .arg("--calibration-end")

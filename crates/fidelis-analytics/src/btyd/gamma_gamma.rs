@@ -8,6 +8,7 @@
 //! and E[M | x, m_x] = (q − 1)/(px + q − 1) · pγ/(q − 1) + px/(px + q − 1) · m_x, a weighted mean of
 //! the population mean spend and the customer's own. Only customers with x ≥ 1 are used.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::btyd::compress::{FxMap, validate_summary};
@@ -48,15 +49,10 @@ pub struct GammaGammaFit {
 /// skipped, as in the model's definition.
 pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
     let data = SpendData::new(summaries)?;
-    let mean_spend = data
-        .rows
-        .iter()
-        .map(|r| r.weight * r.xm / f64::from(data.xs[r.ix].0))
-        .sum::<f64>()
-        / data.buyers;
+    let mean_spend = data.mean_spend();
     // Start at p = 2, q = 3 with γ matching the observed mean spend: E[z] = pγ/(q − 1) = γ.
     let start = [2f64.ln(), 3f64.ln(), mean_spend.ln()];
-    let est = estimate(&data, &start, &["p", "q", "gamma"], data.rows.len())?;
+    let est = estimate(&data, &start, &["p", "q", "gamma"], data.x.len())?;
     let p = |v: &[f64]| GammaGammaParams {
         p: v[0],
         q: v[1],
@@ -139,68 +135,83 @@ fn validate_spend(row: usize, s: &CustomerSummary) -> Result<(), FitError> {
     Ok(())
 }
 
-/// One distinct (x, x·m_x) with its weight.
-struct SpendRow {
-    ix: usize,
-    xm: f64,
-    weight: f64,
-}
-
-/// Repeat buyers compressed by (x, m_x), with per-x sufficient statistics.
+/// Repeat buyers as two columns (x and x·m_x), with per-x sufficient statistics. Spends are
+/// continuous, so rows are not compressed: hashing every buyer cost more than it saved.
 struct SpendData {
-    rows: Vec<SpendRow>,
-    /// (x, total weight, Σ weight · ln(x m_x)) per distinct x.
+    /// x of each repeat buyer, as f64.
+    x: Vec<f64>,
+    /// x·m_x of each repeat buyer.
+    xm: Vec<f64>,
+    /// (x, buyers with this x, Σ ln(x m_x) over them) per distinct x.
     xs: Vec<(u32, f64, f64)>,
     buyers: f64,
 }
 
+/// Buyers per parallel chunk: partial sums are collected in order and added sequentially, so the
+/// result is the same bit for bit whatever the number of threads.
+const CHUNK: usize = 1 << 14;
+
 impl SpendData {
     fn new(summaries: &[CustomerSummary]) -> Result<Self, FitError> {
-        let mut rows: Vec<SpendRow> = Vec::new();
-        let mut xs: Vec<(u32, f64, f64)> = Vec::new();
-        let mut row_index: FxMap<(u32, u64), usize> = FxMap::default();
-        let mut x_index: FxMap<u32, usize> = FxMap::default();
+        let mut x = Vec::new();
+        let mut xm = Vec::new();
+        // Per-x statistics indexed by x (frequencies are small integers; a map only past 4096).
+        let mut dense: Vec<(f64, f64)> = Vec::new();
+        let mut sparse: FxMap<u32, (f64, f64)> = FxMap::default();
         for (row, s) in summaries.iter().enumerate() {
             validate_spend(row, s)?;
             if s.frequency == 0 {
                 continue;
             }
-            let key = (s.frequency, s.monetary_value.to_bits());
-            if let Some(&i) = row_index.get(&key) {
-                rows[i].weight += 1.0;
-                continue;
-            }
-            let ix = *x_index.entry(s.frequency).or_insert_with(|| {
-                xs.push((s.frequency, 0.0, 0.0));
-                xs.len() - 1
-            });
-            row_index.insert(key, rows.len());
-            rows.push(SpendRow {
-                ix,
-                xm: f64::from(s.frequency) * s.monetary_value,
-                weight: 1.0,
-            });
+            let xi = f64::from(s.frequency);
+            let product = xi * s.monetary_value;
+            let slot = if s.frequency < 4096 {
+                let i = s.frequency as usize;
+                if dense.len() <= i {
+                    dense.resize(i + 1, (0.0, 0.0));
+                }
+                &mut dense[i]
+            } else {
+                sparse.entry(s.frequency).or_insert((0.0, 0.0))
+            };
+            slot.0 += 1.0;
+            slot.1 += product.ln();
+            x.push(xi);
+            xm.push(product);
         }
-        if rows.is_empty() {
+        if x.is_empty() {
             return Err(FitError::Empty {
                 what: "no customer with a repeat purchase",
             });
         }
-        let first_mean = rows[0].xm / f64::from(xs[rows[0].ix].0);
-        if rows
-            .iter()
-            .all(|r| r.xm / f64::from(xs[r.ix].0) == first_mean)
-        {
+        let first_mean = xm[0] / x[0];
+        if x.iter().zip(&xm).all(|(x, xm)| xm / x == first_mean) {
             return Err(FitError::Degenerate {
                 reason: "every repeat buyer has the same mean spend: spend heterogeneity cannot be estimated",
             });
         }
-        for r in &rows {
-            xs[r.ix].1 += r.weight;
-            xs[r.ix].2 += r.weight * r.xm.ln();
-        }
-        let buyers = rows.iter().map(|r| r.weight).sum();
-        Ok(SpendData { rows, xs, buyers })
+        let mut xs: Vec<(u32, f64, f64)> = dense
+            .iter()
+            .enumerate()
+            .filter(|(_, (n, _))| *n > 0.0)
+            .map(|(i, &(n, l))| (i as u32, n, l))
+            .collect();
+        let mut large: Vec<(u32, f64, f64)> =
+            sparse.into_iter().map(|(k, (n, l))| (k, n, l)).collect();
+        large.sort_by_key(|r| r.0);
+        xs.extend(large);
+        let buyers = x.len() as f64;
+        Ok(SpendData { x, xm, xs, buyers })
+    }
+
+    /// The mean spend over repeat buyers.
+    fn mean_spend(&self) -> f64 {
+        self.x
+            .iter()
+            .zip(&self.xm)
+            .map(|(x, xm)| xm / x)
+            .sum::<f64>()
+            / self.buyers
     }
 
     /// Log-likelihood, gradient and row-major Hessian in (p, q, γ).
@@ -226,20 +237,47 @@ impl SpendData {
             h[5] += w / gamma;
             h[8] -= w * q / (gamma * gamma);
         }
-        for row in &self.rows {
-            let w = row.weight;
-            let x = f64::from(self.xs[row.ix].0);
-            let pxq = p * x + q;
-            let l = (gamma + row.xm).ln();
-            let inv = 1.0 / (gamma + row.xm);
-            value -= w * pxq * l;
-            g[0] -= w * x * l;
-            g[1] -= w * l;
-            g[2] -= w * pxq * inv;
-            h[2] -= w * x * inv;
-            h[5] -= w * inv;
-            h[8] += w * pxq * inv * inv;
+        // The per-buyer terms: Σ (px+q)·l, Σ x·l, Σ l, Σ (px+q)/d, Σ x/d, Σ 1/d, Σ (px+q)/d²
+        // with d = γ + x m_x and l = ln d.
+        let partial = |(x, xm): (&[f64], &[f64])| {
+            let mut s = [0.0f64; 7];
+            for (&x, &xm) in x.iter().zip(xm) {
+                let pxq = p * x + q;
+                let d = gamma + xm;
+                let l = d.ln();
+                let inv = 1.0 / d;
+                s[0] += pxq * l;
+                s[1] += x * l;
+                s[2] += l;
+                s[3] += pxq * inv;
+                s[4] += x * inv;
+                s[5] += inv;
+                s[6] += pxq * inv * inv;
+            }
+            s
+        };
+        let parts: Vec<[f64; 7]> = if self.x.len() > 2 * CHUNK {
+            self.x
+                .par_chunks(CHUNK)
+                .zip(self.xm.par_chunks(CHUNK))
+                .map(partial)
+                .collect()
+        } else {
+            vec![partial((&self.x, &self.xm))]
+        };
+        let mut s = [0.0f64; 7];
+        for part in &parts {
+            for (t, v) in s.iter_mut().zip(part) {
+                *t += v;
+            }
         }
+        value -= s[0];
+        g[0] -= s[1];
+        g[1] -= s[2];
+        g[2] -= s[3];
+        h[2] -= s[4];
+        h[5] -= s[5];
+        h[8] += s[6];
         h[3] = h[1];
         h[6] = h[2];
         h[7] = h[5];
