@@ -364,14 +364,15 @@ async fn test(args: TestArgs) -> Result<ExitCode> {
                         eval(Some(&hypothetical)),
                     )
                 } else {
-                    let any =
-                        mine.iter()
-                            .map(|e| eval(Some(e)))
-                            .fold(Some(false), |acc, h| match (acc, h) {
-                                (Some(true), _) | (_, Some(true)) => Some(true),
-                                (None, _) | (_, None) => None,
-                                _ => Some(false),
-                            });
+                    // Holds for one of them; else unknown if unknown for one; else does not hold.
+                    let each: Vec<Option<bool>> = mine.iter().map(|e| eval(Some(e))).collect();
+                    let any = if each.contains(&Some(true)) {
+                        Some(true)
+                    } else if each.contains(&None) {
+                        None
+                    } else {
+                        Some(false)
+                    };
                     (format!("{} {kind} event(s) today", mine.len()), any)
                 };
                 for e in &mine {
