@@ -84,6 +84,11 @@ pub struct CustomerFacts {
     pub contacts_last_30_days: i64,
     /// Day of the last outgoing contact.
     pub last_contact: Option<NaiveDate>,
+    /// Probability of departure from the active churn model's latest scores made as of the date or
+    /// before (later scores would leak the future into a backtest).
+    pub churn_risk: Option<f64>,
+    /// Its reasons, in words, strongest first.
+    pub churn_reasons: Vec<String>,
     /// (segmentation, segment) of the latest segment refresh on or before the date.
     pub segments: Vec<(String, String)>,
     /// Currency of the money fields (the value refresh's, else the data's).
@@ -242,6 +247,8 @@ impl Store {
                     nps: None,
                     contacts_last_30_days: 0,
                     last_contact: None,
+                    churn_risk: None,
+                    churn_reasons: Vec::new(),
                     segments: Vec::new(),
                     currency: currency.clone(),
                 });
@@ -370,6 +377,25 @@ impl Store {
                             strategy: r.try_get(5)?,
                         });
                     }
+                }
+            }
+
+            let sql = format!(
+                "SELECT s.customer_id, s.risk, s.reasons FROM churn_scores s \
+                 JOIN churn_models m ON m.version = s.model_version AND m.active \
+                 JOIN customers c ON c.id = s.customer_id WHERE {} AND s.as_of <= $1",
+                filter(2)
+            );
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(as_of).bind(customer).fetch_all(pool).await? {
+                if let Some(i) = at(r.try_get(0)?) {
+                    let reasons: serde_json::Value = r.try_get(2)?;
+                    out[i].churn_risk = Some(r.try_get(1)?);
+                    out[i].churn_reasons = reasons
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| x.get("text").and_then(|t| t.as_str()).map(str::to_owned))
+                        .collect();
                 }
             }
 
@@ -655,6 +681,10 @@ pub fn to_facts(f: &CustomerFacts, schema: &Arc<FactSchema>, as_of: NaiveDate) -
         (f.complaints_last_90_days as f64).into(),
     );
     set("satisfaction.nps", f.nps.map(|n| n as f64).into());
+    set("score.churn_risk", f.churn_risk.into());
+    if f.churn_risk.is_some() {
+        set("score.churn_reasons", list(&f.churn_reasons));
+    }
     set(
         "contacts.last_30_days",
         (f.contacts_last_30_days as f64).into(),

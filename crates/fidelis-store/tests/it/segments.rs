@@ -6,10 +6,10 @@ use crate::harness::{TestDb, both};
 use chrono::{NaiveDate, TimeZone, Utc};
 use fidelis_domain::Entity;
 use fidelis_rules::{Channel, FactSchema, Value};
-use fidelis_store::Store;
 use fidelis_store::facts::to_facts;
 use fidelis_store::import::{ImportOptions, import_file};
 use fidelis_store::segments::{NewSegmentRun, SegmentProfile};
+use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow, Store};
 use std::sync::Arc;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -316,5 +316,72 @@ both!(
         );
         let costs = db.store.cost_per_contact_by_kind().await.unwrap();
         assert_eq!(costs.get("call_centre"), Some(&4.0));
+    }
+);
+
+both!(
+    facts_read_the_active_churn_scores_of_their_date,
+    |db: TestDb| async move {
+        seed(&db.store).await;
+        let version = db
+            .store
+            .save_model(&NewModel {
+                kind: ModelKind::Churn,
+                created_at: Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap(),
+                as_of: date(2024, 3, 31),
+                horizon_days: Some(90),
+                snapshots: vec![],
+                params: serde_json::json!({}),
+                feature_names: vec!["complaints_90d".into()],
+                metrics: serde_json::json!({}),
+                model_json: "{}".into(),
+                activate: true,
+            })
+            .await
+            .unwrap();
+        let c1 = db
+            .store
+            .customer_facts(date(2024, 3, 31), Some("C1"))
+            .await
+            .unwrap()[0]
+            .id;
+        let reason = ScoreReason {
+            feature: "complaints_90d".into(),
+            text: "a complaint in the last 90 days".into(),
+            contribution: 0.8,
+        };
+        let rows = [ScoreRow {
+            customer: c1,
+            risk: 0.7,
+            reasons: vec![reason],
+        }];
+        db.store
+            .save_churn_scores(version, date(2024, 3, 31), &rows)
+            .await
+            .unwrap();
+        let schema = Arc::new(FactSchema::standard());
+        let facts_on = |day: NaiveDate| {
+            let store = &db.store;
+            let schema = schema.clone();
+            async move {
+                let c = store
+                    .customer_facts(day, Some("C1"))
+                    .await
+                    .unwrap()
+                    .remove(0);
+                to_facts(&c, &schema, day)
+            }
+        };
+        let f = facts_on(date(2024, 4, 15)).await;
+        assert_eq!(f.get("score.churn_risk"), &Value::Number(0.7));
+        assert_eq!(
+            f.get("score.churn_reasons"),
+            &Value::List(vec![Value::String(
+                "a complaint in the last 90 days".into()
+            )])
+        );
+        // A score made after the date is not known on it.
+        let before = facts_on(date(2024, 3, 30)).await;
+        assert_eq!(before.get("score.churn_risk"), &Value::Absent);
     }
 );
