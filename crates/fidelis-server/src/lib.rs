@@ -35,6 +35,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The retention-offer catalogue of the departure alert.
     pub offers: Arc<fidelis_rules::OfferCatalogue>,
+    /// Models read from the registry, kept while their version is the active one.
+    pub models: Arc<api::prospects::ModelCache>,
 }
 
 /// Reads configuration file `name` from the settings' directory, or the built-in sample when there
@@ -98,6 +100,7 @@ impl Application {
                 store: Arc::new(store),
                 settings: Arc::new(settings),
                 offers: Arc::new(offers),
+                models: Arc::default(),
             },
         })
     }

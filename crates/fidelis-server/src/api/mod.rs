@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod customers;
 pub mod openapi;
+pub mod prospects;
 pub mod routing;
 
 use crate::AppState;
@@ -80,6 +81,13 @@ pub fn routes() -> Vec<ApiRoute> {
             summary: "Record the agent's outcome of an alert: accepted, declined or not_relevant (once)",
             permission: Some("record_outcomes"),
             handler: post(alerts::post_outcome),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/prospects/score",
+            summary: "Expected first-year net margin of an applicant from the attributes known at sign-up (active acquisition model)",
+            permission: Some("view_customers"),
+            handler: post(prospects::score),
         },
         ApiRoute {
             method: "post",

@@ -320,3 +320,79 @@ async fn a_browser_session_must_send_its_csrf_token_to_post_an_event() {
         .unwrap();
     assert_eq!(r.status(), 201);
 }
+
+#[tokio::test]
+async fn applicants_are_scored_by_the_active_acquisition_model() {
+    use fidelis_analytics::acquisition::{AcquisitionOptions, Applicant, train_acquisition};
+    use fidelis_analytics::churn::Band;
+    let app = TestApp::spawn().await;
+    let token = app.api_token("agent").await;
+    let applicant = json!({"signup_date": "2026-11-01", "birth_date": "1980-05-04",
+                           "income_band": "high", "postcode": "34500"});
+    let r = post(&app, &token, "/api/v1/prospects/score", &applicant).await;
+    assert_eq!(r.status(), 404, "no model yet");
+
+    // Past customers: high incomes made 300 in their first year, low ones 40.
+    let (mut past, mut targets) = (Vec::new(), Vec::new());
+    for i in 0..400 {
+        let high = i % 2 == 0;
+        past.push(Applicant {
+            income_band: Some(if high { Band::High } else { Band::Low }),
+            postcode: Some(format!("{:02}000", 10 + i % 7)),
+            ..Applicant::default()
+        });
+        targets.push(if high { 300.0 } else { 40.0 } + (i % 5) as f64);
+    }
+    let training = train_acquisition(&past, &targets, &[], &AcquisitionOptions::default()).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let version = app
+        .store
+        .save_model(&NewModel {
+            kind: ModelKind::Acquisition,
+            created_at: Utc::now(),
+            as_of: today,
+            horizon_days: Some(365),
+            snapshots: vec![],
+            params: json!({"currency": "EUR"}),
+            feature_names: training.model.model.feature_names.clone(),
+            metrics: json!({}),
+            model_json: serde_json::to_string(&training.model).unwrap(),
+            activate: true,
+        })
+        .await
+        .unwrap();
+    let score = |body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let r = post(app, &token, "/api/v1/prospects/score", &body).await;
+            assert_eq!(r.status(), 200, "{body}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let high = score(applicant.clone()).await;
+    let low = score(json!({"income_band": "low", "postcode": "34500"})).await;
+    assert_eq!(high["model_version"], version);
+    assert_eq!(high["currency"], "EUR");
+    let (h, l) = (
+        high["expected_profit_12m"].as_f64().unwrap(),
+        low["expected_profit_12m"].as_f64().unwrap(),
+    );
+    assert!(h > 200.0 && l < 120.0, "high {h}, low {l}");
+
+    let bad: &[(Value, &str)] = &[
+        (
+            json!({"birth_date": "2030-01-01", "signup_date": "2026-11-01"}),
+            "birth_date",
+        ),
+        (json!({"income_band": "rich"}), "income_band"),
+        (json!({"birth_date": "1er mai"}), "birth_date"),
+    ];
+    for (body, field) in bad {
+        let r = post(&app, &token, "/api/v1/prospects/score", body).await;
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await.unwrap();
+        let message = e["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{message:?} lacks {field:?}");
+    }
+}
