@@ -204,6 +204,45 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Main reasons (model):",
     ),
     ("alert.title", "Alerte départ", "Departure alert"),
+    ("alert.offer", "Offre à proposer :", "Offer to make:"),
+    ("alert.no_offer", "Pas d'offre :", "No offer:"),
+    (
+        "alert.no_offer.insolvent",
+        "client signalé insolvable, l'entreprise ne cherche pas à le retenir.",
+        "the customer is flagged insolvent; the company does not try to keep them.",
+    ),
+    (
+        "alert.no_offer.termination",
+        "client en stratégie de résiliation (faible rentabilité, faible potentiel).",
+        "the customer is in the termination strategy (low profitability, low potential).",
+    ),
+    (
+        "alert.no_offer.none_eligible",
+        "aucune offre du catalogue n'est ouverte à ce client.",
+        "no offer of the catalogue is open to this customer.",
+    ),
+    (
+        "alert.no_offer.not_worth_its_cost",
+        "chaque offre coûte plus qu'elle ne devrait préserver.",
+        "every offer costs more than it is expected to keep.",
+    ),
+    (
+        "alert.no_offer.no_value",
+        "valeur du client pas encore calculée.",
+        "the customer's value has not been computed yet.",
+    ),
+    ("alert.outcome.accepted", "Offre acceptée", "Offer accepted"),
+    ("alert.outcome.declined", "Offre refusée", "Offer declined"),
+    (
+        "alert.outcome.not_relevant",
+        "Non pertinent",
+        "Not relevant",
+    ),
+    (
+        "alert.recorded",
+        "Réponse enregistrée :",
+        "Outcome recorded:",
+    ),
     (
         "nba.title",
         "Prochaines actions conseillées",

@@ -71,6 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/language", post(pages::login::set_language))
         .route("/customers", get(pages::customers::search))
         .route("/customers/{id}", get(pages::customers::page))
+        .route(
+            "/customers/{id}/alerts/{alert}/outcome",
+            post(pages::customers::record_outcome),
+        )
         .route("/dashboard", get(pages::dashboard::page))
         .route("/dashboard/export/{file}", get(pages::dashboard::export));
     for route in api::routes() {

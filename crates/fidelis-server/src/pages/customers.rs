@@ -155,7 +155,90 @@ pub struct AlertView {
     pub risk: f64,
     /// The retention offer proposed, in words.
     pub offer: Option<String>,
+    /// Why there is no offer (a text key), when there is none.
+    pub no_offer: Option<&'static str>,
     pub reasons: Vec<String>,
+    /// The agent's recorded outcome (a text key), once there is one.
+    pub outcome: Option<&'static str>,
+    /// Where the outcome buttons post.
+    pub action: String,
+}
+
+impl AlertView {
+    /// The banner of a raised alert, in the page's language.
+    fn of(alert: &fidelis_store::Alert, locale: Locale) -> AlertView {
+        let offer = alert.offer.as_ref().and_then(|o| {
+            let label = o["label"][locale.code()].as_str()?;
+            Some(label.to_string())
+        });
+        let no_offer = alert.no_offer_reason.as_deref().map(|code| match code {
+            "insolvent" => "alert.no_offer.insolvent",
+            "termination" => "alert.no_offer.termination",
+            "none_eligible" => "alert.no_offer.none_eligible",
+            "not_worth_its_cost" => "alert.no_offer.not_worth_its_cost",
+            _ => "alert.no_offer.no_value",
+        });
+        let outcome = alert.outcome.as_deref().map(|code| match code {
+            "accepted" => "alert.outcome.accepted",
+            "declined" => "alert.outcome.declined",
+            _ => "alert.outcome.not_relevant",
+        });
+        let reasons = alert
+            .reasons
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| r["text"].as_str().map(str::to_string))
+                    .take(RISK_REASONS)
+                    .collect()
+            })
+            .unwrap_or_default();
+        AlertView {
+            id: alert.id,
+            risk: alert.risk,
+            offer,
+            no_offer,
+            reasons,
+            outcome,
+            action: format!(
+                "/customers/{}/alerts/{}/outcome",
+                super::urlencode(&alert.customer_id).replace('/', "%2F"),
+                alert.id
+            ),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    csrf: Option<String>,
+    outcome: String,
+}
+
+/// The outcome buttons of the alert banner: records the agent's answer, back to the page.
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((id, alert)): Path<(String, i64)>,
+    axum::Form(form): axum::Form<OutcomeForm>,
+) -> Result<axum::response::Redirect, PageError> {
+    user.require(Permission::RecordOutcomes)?;
+    user.check_csrf(form.csrf.as_deref())?;
+    let belongs = state
+        .store
+        .alert(alert)
+        .await?
+        .is_some_and(|a| a.customer_id == id);
+    if !belongs {
+        return Err(PageError::not_found("error.not_found.text", user.locale));
+    }
+    crate::api::alerts::record_outcome(&state, &user.current, alert, &form.outcome, None)
+        .await
+        .map_err(|e| PageError::Api(e, user.locale))?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/customers/{}",
+        super::urlencode(&id).replace('/', "%2F")
+    )))
 }
 
 /// Who should handle the operation at hand, from the routing matrix.
@@ -352,6 +435,15 @@ pub async fn page(
     let at_risk = risk
         .as_ref()
         .is_some_and(|r| state.offers.raises_alert(r.risk));
+    // An agent opening an at-risk customer raises the departure alert (once a day).
+    let alert = if at_risk {
+        crate::api::alerts::raise(&state, &id, "view", None, chrono::Utc::now())
+            .await
+            .map_err(|e| PageError::Api(e, user.locale))?
+            .map(|a| AlertView::of(&a, user.locale))
+    } else {
+        None
+    };
     let actions = value
         .last()
         .map(|v| strategy_actions(&v.strategy))
@@ -382,7 +474,7 @@ pub async fn page(
         timeline,
         value,
         more_events,
-        alert: None,
+        alert,
         risk,
         at_risk,
         actions,

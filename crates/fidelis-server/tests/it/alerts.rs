@@ -396,3 +396,92 @@ async fn applicants_are_scored_by_the_active_acquisition_model() {
         assert!(message.contains(field), "{message:?} lacks {field:?}");
     }
 }
+
+#[tokio::test]
+async fn the_agent_screen_raises_the_alert_and_records_the_outcome() {
+    let app = TestApp::spawn().await;
+    score(&app).await;
+    let session = app.login("agent").await;
+    let html = app
+        .get_as(&session, "/customers/C1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"alert-banner\""), "{html}");
+    assert!(html.contains("usage down 48 % vs the previous 3 months"));
+    assert!(
+        html.contains("id=\"alert-no-offer\""),
+        "no value refresh yet"
+    );
+    let start = html.find("data-alert=\"").unwrap() + "data-alert=\"".len();
+    let id: i64 = html[start..].split('"').next().unwrap().parse().unwrap();
+    let stored = app.store.alert(id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.trigger.as_str(), stored.customer_id.as_str()),
+        ("view", "C1")
+    );
+
+    let path = format!("/customers/C1/alerts/{id}/outcome");
+    let r = app
+        .post_form(&path, Some(&session.cookie), &[("outcome", "accepted")])
+        .await;
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let r = app
+        .post_form(
+            &format!("/customers/C3/alerts/{id}/outcome"),
+            Some(&session.cookie),
+            &[("csrf", &session.csrf), ("outcome", "accepted")],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "the alert is not C3's");
+    let r = app
+        .post_form(
+            &path,
+            Some(&session.cookie),
+            &[("csrf", &session.csrf), ("outcome", "accepted")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(crate::harness::location(&r), "/customers/C1");
+    let stored = app.store.alert(id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.outcome.as_deref(), stored.outcome_by.as_deref()),
+        (Some("accepted"), Some("agent"))
+    );
+    let html = app
+        .get_as(&session, "/customers/C1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"alert-outcome\""));
+    assert!(!html.contains("id=\"alert-outcome-form\""));
+    assert_eq!(
+        app.store.customer_alerts("C1", 10).await.unwrap().len(),
+        1,
+        "one a day"
+    );
+
+    // A safe customer shows no banner; an insolvent one shows why there is no offer, in French.
+    let html = app
+        .get_as(&session, "/customers/C3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"alert-banner\""));
+    let french = app
+        .client
+        .get(app.url("/customers/C2"))
+        .header(reqwest::header::COOKIE, &session.cookie)
+        .header(reqwest::header::ACCEPT_LANGUAGE, "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(french.contains("Alerte départ"), "{french}");
+    assert!(french.contains("insolvable"));
+}
