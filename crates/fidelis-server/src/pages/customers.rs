@@ -213,6 +213,8 @@ impl AlertView {
 pub struct OutcomeForm {
     csrf: Option<String>,
     outcome: String,
+    /// The operation the page was showing routing advice for, kept on the way back.
+    operation: Option<String>,
 }
 
 /// The outcome buttons of the alert banner: records the agent's answer, back to the page.
@@ -235,10 +237,16 @@ pub async fn record_outcome(
     crate::api::alerts::record_outcome(&state, &user.current, alert, &form.outcome, None)
         .await
         .map_err(|e| PageError::Api(e, user.locale))?;
-    Ok(axum::response::Redirect::to(&format!(
-        "/customers/{}",
-        super::urlencode(&id).replace('/', "%2F")
-    )))
+    let mut back = format!("/customers/{}", super::urlencode(&id).replace('/', "%2F"));
+    if let Some(op) = form.operation.as_deref().filter(|op| {
+        fidelis_domain::schema::OPERATIONS
+            .iter()
+            .any(|c| c.value == *op)
+    }) {
+        back.push_str("?operation=");
+        back.push_str(op);
+    }
+    Ok(axum::response::Redirect::to(&back))
 }
 
 /// Who should handle the operation at hand, from the routing matrix.

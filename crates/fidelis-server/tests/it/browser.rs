@@ -166,7 +166,29 @@ async fn an_agent_serves_a_calling_customer() {
         assert_eq!(advice, "Hand to: Store · else Adviser");
         screenshot(&browser, "flow-3-customer-en").await;
 
-        // (The departure-alert banner, its offer and the outcome buttons come here.)
+        // Opening an at-risk customer raised the departure alert: its reasons, and the outcome
+        // buttons; the agent records that the customer accepted, and it is stored.
+        wait_for(&browser, "#alert-banner").await;
+        assert_eq!(
+            texts(&browser, "#alert-reasons li").await,
+            [
+                "Calls down 60 % in three months",
+                "Two complaints in 90 days"
+            ]
+        );
+        screenshot(&browser, "flow-3b-departure-alert").await;
+        click(&browser, "#outcome-accepted").await;
+        let recorded = text(&wait_for(&browser, "#alert-outcome").await).await;
+        assert_eq!(recorded, "Outcome recorded: Offer accepted");
+        let alerts = app.store.customer_alerts("C1", 10).await.expect("alerts");
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(
+            (
+                alerts[0].outcome.as_deref(),
+                alerts[0].outcome_by.as_deref()
+            ),
+            (Some("accepted"), Some("agent"))
+        );
 
         // The same page in French, for this user from now on.
         click(&browser, "#switch-language").await;
@@ -202,12 +224,15 @@ async fn an_agent_serves_a_calling_customer() {
         let export = fetch(&browser, "/dashboard/export/risk.csv").await;
         assert_eq!(export["status"], 403, "{export}");
         let audit = app.store.audit_log(Some("C1"), 10).await.expect("audit");
-        assert!(
-            audit
-                .iter()
-                .all(|e| e.username == "agent" && e.action == "view_customer")
+        assert!(audit.iter().all(|e| e.username == "agent"
+            && (e.action == "view_customer" || e.action == "alert_outcome")));
+        let views = audit.iter().filter(|e| e.action == "view_customer").count();
+        assert!(views >= 3, "every view audited: {audit:?}");
+        assert_eq!(
+            audit.iter().filter(|e| e.action == "alert_outcome").count(),
+            1,
+            "the outcome audited: {audit:?}"
         );
-        assert!(audit.len() >= 3, "every view audited: {audit:?}");
     })
     .await;
 }
