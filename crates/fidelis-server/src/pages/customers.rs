@@ -234,9 +234,10 @@ pub async fn record_outcome(
     if !belongs {
         return Err(PageError::not_found("error.not_found.text", user.locale));
     }
-    crate::api::alerts::record_outcome(&state, &user.current, alert, &form.outcome, None)
-        .await
-        .map_err(|e| PageError::Api(e, user.locale))?;
+    let _recorded =
+        crate::api::alerts::record_outcome(&state, &user.current, alert, &form.outcome, None)
+            .await
+            .map_err(|e| PageError::Api(e, user.locale))?;
     let mut back = format!("/customers/{}", super::urlencode(&id).replace('/', "%2F"));
     if let Some(op) = form.operation.as_deref().filter(|op| {
         fidelis_domain::schema::OPERATIONS
