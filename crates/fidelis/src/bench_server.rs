@@ -28,6 +28,17 @@ pub struct ServeArgs {
     /// Seconds of load per kind.
     #[arg(long, default_value_t = 30)]
     seconds: u32,
+    /// Requests per second of the departure-alert lookup and of posted contacts.
+    #[arg(long, default_value_t = 1000)]
+    alert_rate: u32,
+    /// What to load, comma-separated: page, search, alerts (GET /api/v1/customers/{id}/alerts),
+    /// events (POST /api/v1/events, an inbound call that may raise an alert).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "page,search,alerts,events"
+    )]
+    routes: Vec<String>,
     /// Working directory; the generated database is reused when present.
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -102,6 +113,20 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
     store
         .create_api_token(user.id, "bench", &token_hash(&token), chrono::Utc::now())
         .await?;
+    for r in &args.routes {
+        if !["page", "search", "alerts", "events"].contains(&r.as_str()) {
+            bail!("--routes: {r:?} is not one of page, search, alerts, events");
+        }
+    }
+    let wants = |r: &str| args.routes.iter().any(|x| x == r);
+    if (wants("alerts") || wants("events"))
+        && store
+            .active_model(fidelis_store::ModelKind::Churn)
+            .await?
+            .is_none()
+    {
+        score_everyone(&store).await?;
+    }
     let names: Vec<String> = store
         .all_customers()
         .await?
@@ -138,29 +163,83 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
             )
         }
     };
+    let alerts = {
+        let base = base.clone();
+        move |i: u64| {
+            let id = 1 + (i.wrapping_mul(104_729) % customers as u64);
+            Request::Get(format!("{base}/api/v1/customers/C{id:06}/alerts"))
+        }
+    };
+    let events = {
+        let base = base.clone();
+        let run = chrono::Utc::now().timestamp();
+        move |i: u64| {
+            let id = 1 + (i.wrapping_mul(15_485_863) % customers as u64);
+            Request::Post(
+                format!("{base}/api/v1/events"),
+                serde_json::json!({
+                    "kind": "interaction",
+                    "id": format!("bench-{run}-{i}"),
+                    "customer_id": format!("C{id:06}"),
+                    "channel_id": "CH02",
+                    "direction": "inbound",
+                    "operation": "service",
+                    "occurred_at": chrono::Utc::now(),
+                    "duration_seconds": 180,
+                }),
+            )
+        }
+    };
+    let get = |f: Box<dyn Fn(u64) -> String>| move |i: u64| Request::Get(f(i));
     let mut results = Vec::new();
-    results.push(
-        load(
+    if wants("page") {
+        let r = load(
             &client,
             &token,
             "GET /customers/{id}",
             args.rate,
             args.seconds,
-            page,
+            get(Box::new(page)),
         )
-        .await,
-    );
-    results.push(
-        load(
+        .await;
+        results.push(r);
+    }
+    if wants("search") {
+        let r = load(
             &client,
             &token,
             "GET /customers?q={name prefix}",
             args.rate,
             args.seconds,
-            search,
+            get(Box::new(search)),
         )
-        .await,
-    );
+        .await;
+        results.push(r);
+    }
+    if wants("alerts") {
+        let r = load(
+            &client,
+            &token,
+            "GET /api/v1/customers/{id}/alerts",
+            args.alert_rate,
+            args.seconds,
+            alerts,
+        )
+        .await;
+        results.push(r);
+    }
+    if wants("events") {
+        let r = load(
+            &client,
+            &token,
+            "POST /api/v1/events",
+            args.alert_rate,
+            args.seconds,
+            events,
+        )
+        .await;
+        results.push(r);
+    }
     let report = ServeBench {
         customers,
         months: args.months,
@@ -183,6 +262,58 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A request of the load.
+enum Request {
+    Get(String),
+    Post(String, serde_json::Value),
+}
+
+/// Registers a benchmark churn model and gives every customer a seeded random risk (a quarter of
+/// them above the alert threshold) with one reason, so alert lookups find scores as in production.
+async fn score_everyone(store: &Store) -> Result<()> {
+    use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow};
+    let today = chrono::Utc::now().date_naive();
+    let version = store
+        .save_model(&NewModel {
+            kind: ModelKind::Churn,
+            created_at: chrono::Utc::now(),
+            as_of: today,
+            horizon_days: Some(90),
+            snapshots: vec![today],
+            params: serde_json::json!({"benchmark": true}),
+            feature_names: vec!["usage_mean_change_3m_vs_prev_3m".into()],
+            metrics: serde_json::json!({}),
+            model_json: "{}".into(),
+            activate: true,
+        })
+        .await?;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let rows: Vec<ScoreRow> = store
+        .customer_keys()
+        .await?
+        .into_iter()
+        .map(|(key, _)| {
+            // SplitMix64: a seeded, dependency-free uniform draw.
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            let risk = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.47;
+            ScoreRow {
+                customer: key,
+                risk,
+                reasons: vec![ScoreReason {
+                    feature: "usage_mean_change_3m_vs_prev_3m".into(),
+                    text: "usage down vs the previous 3 months".into(),
+                    contribution: 1.0,
+                }],
+            }
+        })
+        .collect();
+    store.save_churn_scores(version, today, &rows).await?;
+    Ok(())
+}
+
 /// Sends `rate` requests per second for `seconds`, each started on its schedule; latency is measured
 /// from the scheduled start.
 async fn load(
@@ -191,7 +322,7 @@ async fn load(
     route: &'static str,
     rate: u32,
     seconds: u32,
-    url: impl Fn(u64) -> String,
+    request_of: impl Fn(u64) -> Request,
 ) -> Latencies {
     let total = rate as u64 * seconds as u64;
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
@@ -200,7 +331,11 @@ async fn load(
     for i in 0..total {
         let scheduled = start + interval * i as u32;
         tokio::time::sleep_until(scheduled.into()).await;
-        let request = client.get(url(i)).bearer_auth(token);
+        let request = match request_of(i) {
+            Request::Get(url) => client.get(url),
+            Request::Post(url, body) => client.post(url).json(&body),
+        }
+        .bearer_auth(token);
         tasks.push(tokio::spawn(async move {
             let ok = match request.send().await {
                 Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),

@@ -1,5 +1,6 @@
 //! The `fidelis` binary: parses the command line, starts logging and runs the subcommand.
 
+mod alerts;
 mod bench;
 mod bench_btyd;
 mod bench_server;
@@ -105,6 +106,9 @@ enum Command {
     /// Check rules, policy, routing, segment and calendar files; list the facts rules can read.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// What the departure alerts' offers did: outcomes and departures after the alerts, per offer.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
     /// Segment the customers (RFM, value, behavioural clusters, rule segments) and report segments
     /// over time.
     #[command(subcommand)]
@@ -197,6 +201,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Value(command) => value::run(command).await,
         Command::Clv(command) => clv::run(command),
         Command::Rules(command) => rules::run(command).await,
+        Command::Alerts(command) => alerts::run(command).await,
         Command::Segment(command) => segment::run(command).await,
         Command::Channels(command) => channels::run(command).await,
     }
