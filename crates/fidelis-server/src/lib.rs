@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod delivery;
 mod error;
 pub mod i18n;
 mod pages;

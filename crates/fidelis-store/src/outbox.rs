@@ -651,6 +651,24 @@ impl Store {
         })
     }
 
+    /// A customer's messages not yet sent (pending or being sent), in id order.
+    pub async fn pending_messages_of_customer(
+        &self,
+        customer_id: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM outbox o JOIN customers c ON c.id = o.customer_id \
+             WHERE o.customer_id = $1 AND o.state IN ('pending', 'sending') ORDER BY o.id"
+        );
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(customer_id)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| message_from_row!(r)).collect()
+        })
+    }
+
     /// The messages of a rule or campaign, in id order.
     pub async fn outbox_messages_of(
         &self,

@@ -3,6 +3,7 @@
 mod alerts;
 mod api;
 mod browser;
+mod delivery;
 mod harness;
 mod pages;
 mod routing;
