@@ -200,6 +200,29 @@ pub struct RiskBand {
     pub customers: i64,
 }
 
+/// A customer as known at sign-up, for the acquisition model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignupRecord {
+    /// The store's row id.
+    pub id: i64,
+    /// The source's id.
+    pub external_id: String,
+    /// When the customer was acquired.
+    pub acquisition_date: Option<NaiveDate>,
+    /// Date of birth.
+    pub birth_date: Option<NaiveDate>,
+    /// Income band.
+    pub income_band: Option<String>,
+    /// Assets band.
+    pub assets_band: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// `F`, `M` or `X`.
+    pub gender: Option<String>,
+    /// Kind of the acquisition channel.
+    pub acquisition_channel: Option<String>,
+}
+
 /// Risk bands of [`Store::risk_distribution`]: ten bands of ten points.
 const RISK_BANDS: i64 = 10;
 
@@ -919,6 +942,59 @@ impl Store {
             bands[k].customers += n;
         }
         Ok(bands)
+    }
+}
+
+impl Store {
+    /// Every customer's sign-up attributes, by increasing row id.
+    pub async fn signup_records(&self) -> Result<Vec<SignupRecord>, StoreError> {
+        let sql = "SELECT c.id, c.external_id, c.acquisition_date, c.birth_date, c.income_band, c.assets_band, \
+                   c.postcode, c.gender, ch.kind FROM customers c \
+                   LEFT JOIN channels ch ON ch.id = c.acquisition_channel_id ORDER BY c.id";
+        with_pool!(self, pool => {
+            let mut out = Vec::new();
+            let mut rows = sqlx::query(sql).fetch(pool);
+            while let Some(r) = rows.try_next().await? {
+                out.push(SignupRecord {
+                    id: r.try_get(0)?,
+                    external_id: r.try_get(1)?,
+                    acquisition_date: r.try_get(2)?,
+                    birth_date: r.try_get(3)?,
+                    income_band: r.try_get(4)?,
+                    assets_band: r.try_get(5)?,
+                    postcode: r.try_get(6)?,
+                    gender: r.try_get(7)?,
+                    acquisition_channel: r.try_get(8)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The active acquisition model, ready to score applicants: (version, model).
+    pub async fn active_acquisition_model(
+        &self,
+    ) -> Result<Option<(i64, fidelis_analytics::acquisition::AcquisitionModel)>, StoreError> {
+        let Some(stored) = self.active_model(ModelKind::Acquisition).await? else {
+            return Ok(None);
+        };
+        let model = serde_json::from_str(&stored.model_json).map_err(|e| {
+            StoreError::Corrupt(format!("acquisition model {}: {e}", stored.version))
+        })?;
+        Ok(Some((stored.version, model)))
+    }
+
+    /// The active churn model, ready to score: (stored row, model). The feature factory's product
+    /// categories are in `params.categories`.
+    pub async fn active_churn_model(
+        &self,
+    ) -> Result<Option<(StoredModel, fidelis_analytics::churn::GbdtModel)>, StoreError> {
+        let Some(stored) = self.active_model(ModelKind::Churn).await? else {
+            return Ok(None);
+        };
+        let model = serde_json::from_str(&stored.model_json)
+            .map_err(|e| StoreError::Corrupt(format!("churn model {}: {e}", stored.version)))?;
+        Ok(Some((stored, model)))
     }
 }
 

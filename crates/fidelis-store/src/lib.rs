@@ -27,7 +27,7 @@ pub use auth::AuditEntry;
 pub use charts::ValuePoint;
 pub use churn::{
     ChurnCustomer, ChurnHistories, ChurnScore, ModelInfo, ModelKind, NewModel, RiskBand, ScoreReason,
-    ScoreRow, StoredModel,
+    ScoreRow, SignupRecord, StoredModel,
 };
 pub use dashboard::{ChannelCost, ComplaintNorms, ServiceNorms};
 pub use error::{ImportError, StoreError};

@@ -34,6 +34,8 @@ pub enum BenchCommand {
     Btyd(crate::bench_btyd::BtydArgs),
     /// Customer page and search latency at a fixed rate, on a generated data set in SQLite.
     Serve(crate::bench_server::ServeArgs),
+    /// Departure model: training on 100,000 customers × the feature catalogue, scoring 1,000,000.
+    Churn(crate::bench_churn::ChurnArgs),
 }
 
 #[derive(Serialize)]
@@ -51,6 +53,7 @@ struct ImportBench {
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Btyd(args) => crate::bench_btyd::run(args),
+        BenchCommand::Churn(args) => crate::bench_churn::run(args).map(|()| ExitCode::SUCCESS),
         BenchCommand::Serve(args) => crate::bench_server::run(args).await,
         BenchCommand::Import {
             rows,

@@ -1,8 +1,10 @@
 //! The `fidelis` binary: parses the command line, starts logging and runs the subcommand.
 
 mod alerts;
+mod acquisition;
 mod bench;
 mod bench_btyd;
+mod bench_churn;
 mod bench_server;
 mod channels;
 mod churn;
@@ -92,6 +94,12 @@ enum Command {
     /// The catalogue of behavioural variables the departure model reads.
     #[command(subcommand)]
     Features(churn::FeaturesCommand),
+    /// Train a departure or acquisition model on the database and register it as the active one.
+    #[command(subcommand)]
+    Train(churn::TrainCommand),
+    /// Score every current customer with the active departure model (risk and reasons).
+    #[command(subcommand)]
+    Score(churn::ScoreCommand),
     /// Measure the speed goals of BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -196,6 +204,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(command) => users::run(command).await,
         Command::Churn(command) => churn::run(command),
         Command::Features(command) => churn::run_features(command),
+        Command::Train(command) => churn::train(command).await,
+        Command::Score(command) => churn::score(command).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,

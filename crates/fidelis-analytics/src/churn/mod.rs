@@ -29,6 +29,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod reduction;
 pub mod shap;
+pub mod simulate;
 pub mod tabular;
 pub mod train;
 pub mod tree;
