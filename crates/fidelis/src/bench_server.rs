@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Seconds of load per kind.
     #[arg(long, default_value_t = 30)]
     seconds: u32,
+    /// Seconds of the same load sent first and not measured (connections opened, caches warm).
+    #[arg(long, default_value_t = 3)]
+    warmup: u32,
     /// Requests per second of the departure-alert lookup and of posted contacts.
     #[arg(long, default_value_t = 1000)]
     alert_rate: u32,
@@ -198,7 +201,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
             &token,
             "GET /customers/{id}",
             args.rate,
-            args.seconds,
+            (args.warmup, args.seconds),
             get(Box::new(page)),
         )
         .await;
@@ -210,7 +213,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
             &token,
             "GET /customers?q={name prefix}",
             args.rate,
-            args.seconds,
+            (args.warmup, args.seconds),
             get(Box::new(search)),
         )
         .await;
@@ -222,7 +225,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
             &token,
             "GET /api/v1/customers/{id}/alerts",
             args.alert_rate,
-            args.seconds,
+            (args.warmup, args.seconds),
             alerts,
         )
         .await;
@@ -234,7 +237,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode> {
             &token,
             "POST /api/v1/events",
             args.alert_rate,
-            args.seconds,
+            (args.warmup, args.seconds),
             events,
         )
         .await;
@@ -321,10 +324,11 @@ async fn load(
     token: &str,
     route: &'static str,
     rate: u32,
-    seconds: u32,
+    (warmup, seconds): (u32, u32),
     request_of: impl Fn(u64) -> Request,
 ) -> Latencies {
-    let total = rate as u64 * seconds as u64;
+    let skipped = rate as u64 * warmup as u64;
+    let total = skipped + rate as u64 * seconds as u64;
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let start = Instant::now() + Duration::from_millis(50);
     let mut tasks = Vec::with_capacity(total as usize);
@@ -346,17 +350,32 @@ async fn load(
     }
     let mut times = Vec::with_capacity(tasks.len());
     let mut errors = 0;
-    for t in tasks {
+    let mut slowest_second = vec![0f64; (warmup + seconds) as usize];
+    for (i, t) in tasks.into_iter().enumerate() {
+        let measured = i as u64 >= skipped;
         match t.await {
             Ok((d, ok)) => {
-                times.push(d.as_secs_f64() * 1000.0);
-                if !ok {
-                    errors += 1;
+                let ms = d.as_secs_f64() * 1000.0;
+                let second = (i as u64 / rate.max(1) as u64) as usize;
+                if let Some(worst) = slowest_second.get_mut(second) {
+                    *worst = worst.max(ms);
+                }
+                if measured {
+                    times.push(ms);
+                    if !ok {
+                        errors += 1;
+                    }
                 }
             }
-            Err(_) => errors += 1,
+            Err(_) if measured => errors += 1,
+            Err(_) => {}
         }
     }
+    tracing::info!(
+        route,
+        ?slowest_second,
+        "slowest request per second, warm-up first"
+    );
     times.sort_by(f64::total_cmp);
     let at = |q: f64| {
         times
