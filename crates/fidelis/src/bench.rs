@@ -34,6 +34,9 @@ pub enum BenchCommand {
     Btyd(crate::bench_btyd::BtydArgs),
     /// Customer page and search latency at a fixed rate, on a generated data set in SQLite.
     Serve(crate::bench_server::ServeArgs),
+    /// Campaign of 1,000,000 targets: assignment and queueing; delivery throughput to SMTP and a
+    /// webhook receiver.
+    Campaign(crate::bench_campaign::CampaignArgs),
     /// Departure model: training on 100,000 customers × the feature catalogue, scoring 1,000,000.
     Churn(crate::bench_churn::ChurnArgs),
 }
@@ -55,6 +58,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Btyd(args) => crate::bench_btyd::run(args),
         BenchCommand::Churn(args) => crate::bench_churn::run(args).map(|()| ExitCode::SUCCESS),
         BenchCommand::Serve(args) => crate::bench_server::run(args).await,
+        BenchCommand::Campaign(args) => crate::bench_campaign::run(args).await,
         BenchCommand::Import {
             rows,
             dir,

@@ -4,8 +4,10 @@ mod alerts;
 mod acquisition;
 mod bench;
 mod bench_btyd;
+mod bench_campaign;
 mod bench_churn;
 mod bench_server;
+mod campaign;
 mod channels;
 mod churn;
 mod clv;
@@ -100,6 +102,11 @@ enum Command {
     /// Score every current customer with the active departure model (risk and reasons).
     #[command(subcommand)]
     Score(churn::ScoreCommand),
+    /// Uplift of each arm of a randomised test against control, from any CSV table.
+    Uplift(campaign::UpliftArgs),
+    /// Campaigns: create, assign (treatment/control), queue, deliver, report the measured impact.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
     /// Measure the speed goals of BENCHMARKS.md.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -207,6 +214,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(command) => churn::train(command).await,
         Command::Score(command) => churn::score(command).await,
         Command::Bench(command) => bench::run(command).await,
+        Command::Uplift(args) => campaign::run_uplift(args),
+        Command::Campaign(command) => campaign::run(command).await,
         Command::Refresh(args) => value::refresh(args).await,
         Command::Value(command) => value::run(command).await,
         Command::Clv(command) => clv::run(command),

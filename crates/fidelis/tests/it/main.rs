@@ -1,5 +1,6 @@
 //! End-to-end tests of the `fidelis` binary: the commands a user types, their output and exit status.
 
+mod campaign;
 mod churn;
 mod cli;
 mod demo;
