@@ -809,12 +809,13 @@ impl Store {
             (suppressed, sent, contacted)
         });
         let mut contacts: BTreeMap<String, u64> = BTreeMap::new();
-        if sent.is_empty() {
-            let default_channel = plan
-                .channels
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "unknown".into());
+        let imported = sent.is_empty();
+        let default_channel = plan
+            .channels
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "unknown".into());
+        if imported {
             for (channel, n) in members_contacted {
                 *contacts
                     .entry(channel.unwrap_or_else(|| default_channel.clone()))
@@ -826,8 +827,9 @@ impl Store {
             }
         }
         let (mut members, window) = self.member_outcomes(key, &plan).await?;
-        // An imported campaign's treated members carry no channel: the campaign's own.
-        if let Some(default_channel) = plan.channels.first() {
+        // An imported campaign's treated members carry no channel: the campaign's own. (Members of a
+        // campaign run here carry the channel they were reached on; unreached ones count in `all`.)
+        if imported {
             for m in members
                 .iter_mut()
                 .filter(|m| !m.control && m.channel.is_none())

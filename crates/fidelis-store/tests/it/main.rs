@@ -2,6 +2,7 @@
 
 mod alerts;
 mod auth;
+mod campaigns;
 mod churn;
 mod dashboard;
 mod harness;
