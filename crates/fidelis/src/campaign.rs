@@ -305,6 +305,9 @@ pub struct DeliverArgs {
     /// The delivery time (RFC 3339, UTC); now by default.
     #[arg(long, value_parser = parse_time)]
     now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Keep delivering: a pass every this many seconds until stopped (one pass without it).
+    #[arg(long)]
+    every: Option<u64>,
     #[arg(long)]
     json: bool,
 }
@@ -506,6 +509,15 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
                 mail_dir: a.mail_dir,
                 ..Default::default()
             };
+            if let Some(every) = a.every {
+                let every = std::time::Duration::from_secs(every.max(1));
+                tokio::select! {
+                    () = delivery::run_worker(&store, &config, every) => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                store.close().await;
+                return Ok(ExitCode::SUCCESS);
+            }
             let now = a.now.unwrap_or_else(chrono::Utc::now);
             let r = delivery::deliver_due(&store, &config, now).await?;
             print(a.json, &r, |r| {

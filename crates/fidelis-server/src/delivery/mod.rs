@@ -216,6 +216,25 @@ pub async fn deliver_due(
     Ok(report)
 }
 
+/// The delivery job: a pass every `every` until the process stops, at the clock's time. Store errors
+/// are logged and the next pass tries again (messages stay leased or pending, never lost).
+pub async fn run_worker(store: &Store, config: &DeliveryConfig, every: std::time::Duration) {
+    loop {
+        match deliver_due(store, config, Utc::now()).await {
+            Ok(r) if r.claimed > 0 => tracing::info!(
+                sent = r.sent,
+                retried = r.retried,
+                failed = r.failed,
+                suppressed = r.suppressed,
+                "delivery pass"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "delivery pass failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Records a send's outcome.
 async fn settle(
     store: &Store,

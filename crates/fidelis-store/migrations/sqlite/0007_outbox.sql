@@ -24,7 +24,7 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE INDEX outbox_due_idx ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_customer_idx ON outbox (customer_id, next_attempt_at);
-CREATE INDEX outbox_source_idx ON outbox (source_kind, source);
+CREATE INDEX outbox_source_idx ON outbox (source_kind, source, customer_id);
 
 CREATE TABLE contact_suppressions (
     id INTEGER PRIMARY KEY,
@@ -37,7 +37,7 @@ CREATE TABLE contact_suppressions (
     at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX contact_suppressions_customer_idx ON contact_suppressions (customer_id, at);
-CREATE INDEX contact_suppressions_source_idx ON contact_suppressions (source_kind, source);
+CREATE INDEX contact_suppressions_source_idx ON contact_suppressions (source_kind, source, customer_id);
 
 -- Campaign plans: imported (past) campaigns are done; new ones start as drafts.
 ALTER TABLE campaigns ADD COLUMN status TEXT NOT NULL DEFAULT 'done';
