@@ -86,6 +86,30 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
     crate::value::refresh(refresh.args)
         .await
         .context("valuing the demo customers")?;
+    // Train the departure and acquisition models and score everyone, so the agent screen shows
+    // risks, reasons and departure alerts from the first start.
+    let url = format!("sqlite://{}", partial.display());
+    for (what, args) in [
+        (
+            "training the departure model",
+            &["train", "churn", "--no-reduction"][..],
+        ),
+        ("scoring the demo customers", &["score", "churn"][..]),
+        (
+            "training the acquisition model",
+            &["train", "acquisition"][..],
+        ),
+    ] {
+        let mut argv: Vec<&str> = vec!["fidelis"];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&["--db", &url]);
+        let step = ModelStep::try_parse_from(argv)?;
+        let done = match step.command {
+            ModelCommand::Train(command) => crate::churn::train(command).await,
+            ModelCommand::Score(command) => crate::churn::score(command).await,
+        };
+        done.with_context(|| what.to_string())?;
+    }
     std::fs::rename(&partial, path)
         .with_context(|| format!("moving the demo database to {}", path.display()))?;
     remove_sqlite_files(&partial);
@@ -102,6 +126,21 @@ pub async fn build_demo_database(path: &Path) -> Result<()> {
 struct RefreshOnly {
     #[command(flatten)]
     args: crate::value::RefreshArgs,
+}
+
+/// `fidelis train` and `fidelis score`, parsed as the command line would.
+#[derive(clap::Parser)]
+struct ModelStep {
+    #[command(subcommand)]
+    command: ModelCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum ModelCommand {
+    #[command(subcommand)]
+    Train(crate::churn::TrainCommand),
+    #[command(subcommand)]
+    Score(crate::churn::ScoreCommand),
 }
 
 /// Removes a SQLite database file with its WAL and shared-memory files.

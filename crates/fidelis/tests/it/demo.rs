@@ -90,7 +90,7 @@ fn demo_builds_serves_and_is_reused() {
         .text()
         .unwrap();
     assert!(
-        home.contains("<th scope=\"row\">customers</th><td class=\"num\">5000</td>"),
+        home.contains("<th scope=\"row\">Clients</th><td class=\"num\">5000</td>"),
         "{home}"
     );
     let customer: serde_json::Value = client
@@ -113,6 +113,43 @@ fn demo_builds_serves_and_is_reused() {
         "the demo is valued on first start: {page}"
     );
     assert!(customer["last_name"].is_string());
+    // Scored on first start: every current customer has a risk; the first at-risk one opened by
+    // the agent shows the departure alert.
+    let alerts_of = |id: &str| -> serde_json::Value {
+        client
+            .get(format!("{base}/api/v1/customers/{id}/alerts"))
+            .header("cookie", &session)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let scored: Vec<(String, serde_json::Value)> = (1..=400)
+        .map(|i| format!("C{i:06}"))
+        .map(|id| {
+            let a = alerts_of(&id);
+            (id, a)
+        })
+        .filter(|(_, a)| a["current"]["risk"].is_number())
+        .collect();
+    assert!(
+        scored.len() > 300,
+        "most customers are current: {}",
+        scored.len()
+    );
+    let (at_risk, _) = scored
+        .iter()
+        .find(|(_, a)| a["current"]["at_risk"] == true)
+        .expect("an at-risk customer among the first 400");
+    let page = client
+        .get(format!("{base}/customers/{at_risk}"))
+        .header("cookie", &session)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("id=\"risk-value\""), "{page}");
+    assert!(page.contains("id=\"alert-banner\""), "{page}");
     drop(server);
 
     let port = free_port();
