@@ -26,8 +26,8 @@ pub use alerts::{
 pub use auth::AuditEntry;
 pub use charts::ValuePoint;
 pub use churn::{
-    ChurnCustomer, ChurnHistories, ChurnScore, ModelInfo, ModelKind, NewModel, RiskBand, ScoreReason,
-    ScoreRow, SignupRecord, StoredModel,
+    ChurnCustomer, ChurnHistories, ChurnScore, ModelInfo, ModelKind, NewModel, RiskBand,
+    ScoreReason, ScoreRow, SignupRecord, StoredModel,
 };
 pub use dashboard::{ChannelCost, ComplaintNorms, ServiceNorms};
 pub use error::{ImportError, StoreError};

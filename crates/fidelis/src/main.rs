@@ -1,7 +1,7 @@
 //! The `fidelis` binary: parses the command line, starts logging and runs the subcommand.
 
-mod alerts;
 mod acquisition;
+mod alerts;
 mod bench;
 mod bench_btyd;
 mod bench_campaign;
