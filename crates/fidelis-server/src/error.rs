@@ -23,14 +23,15 @@ pub enum ApiError {
     Store(fidelis_store::StoreError),
 }
 
-/// Store errors about the request itself (a bad value, a conflict) keep their message and status;
-/// the others are internal.
+/// Store errors about the request itself (a bad value, a conflict, a missing row) keep their message
+/// and status; the others are internal.
 impl From<fidelis_store::StoreError> for ApiError {
     fn from(e: fidelis_store::StoreError) -> Self {
         use fidelis_store::StoreError;
         match e {
             StoreError::Invalid(m) => ApiError::BadRequest(m),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::NotFound(m) => ApiError::NotFound(m),
             other => ApiError::Store(other),
         }
     }
