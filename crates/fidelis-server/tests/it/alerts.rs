@@ -5,7 +5,7 @@ use crate::harness::TestApp;
 use chrono::{NaiveDate, TimeZone, Utc};
 use fidelis_domain::Entity;
 use fidelis_store::import::{ImportOptions, import_file};
-use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow};
+use fidelis_store::{ModelKind, NewModel};
 use serde_json::{Value, json};
 
 /// Registers an active churn model and scores: C1 at risk (usage falling), C2 at risk but insolvent,
@@ -23,45 +23,16 @@ async fn score(app: &TestApp) {
     import_file(&app.store, &path, &options, &|_| {})
         .await
         .unwrap();
-    let version = app
-        .store
-        .save_model(&NewModel {
-            kind: ModelKind::Churn,
-            created_at: Utc::now(),
-            as_of: today,
-            horizon_days: Some(90),
-            snapshots: vec![today],
-            params: json!({}),
-            feature_names: vec!["usage_mean_change_3m_vs_prev_3m".into()],
-            metrics: json!({}),
-            model_json: "{}".into(),
-            activate: true,
-        })
-        .await
-        .unwrap();
-    let mut rows = Vec::new();
-    for (id, risk) in [("C1", 0.72), ("C2", 0.8), ("C3", 0.05)] {
-        let key = app
-            .store
-            .alert_context(id, today)
-            .await
-            .unwrap()
-            .unwrap()
-            .key;
-        rows.push(ScoreRow {
-            customer: key,
-            risk,
-            reasons: vec![ScoreReason {
-                feature: "usage_mean_change_3m_vs_prev_3m".into(),
-                text: "usage down 48 % vs the previous 3 months".into(),
-                contribution: 1.2,
-            }],
-        });
-    }
-    app.store
-        .save_churn_scores(version, today, &rows)
-        .await
-        .unwrap();
+    let usage: &[(&str, &str, f64)] = &[(
+        "usage_mean_change_3m_vs_prev_3m",
+        "usage down 48 % vs the previous 3 months",
+        1.2,
+    )];
+    crate::pages::score_customers(
+        app,
+        &[("C1", 0.72, usage), ("C2", 0.8, usage), ("C3", 0.05, usage)],
+    )
+    .await;
 }
 
 fn call(id: &str, customer: &str, direction: &str, hour: u32) -> Value {
