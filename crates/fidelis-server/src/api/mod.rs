@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod customers;
+pub mod imports;
 pub mod openapi;
 pub mod prospects;
 pub mod routing;
@@ -88,6 +89,14 @@ pub fn routes() -> Vec<ApiRoute> {
             summary: "Expected first-year net margin of an applicant from the attributes known at sign-up (active acquisition model)",
             permission: Some("view_customers"),
             handler: post(prospects::score),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/imports/{entity}",
+            summary: "Import a file of one entity (body: CSV or JSONL, format=csv|jsonl, all_or_nothing): the summary and the rejected rows with line, field, value and reason",
+            permission: Some("import"),
+            handler: post(imports::import)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_BYTES)),
         },
         ApiRoute {
             method: "post",

@@ -456,3 +456,72 @@ async fn the_agent_screen_raises_the_alert_and_records_the_outcome() {
     assert!(french.contains("Alerte départ"), "{french}");
     assert!(french.contains("insolvable"));
 }
+
+#[tokio::test]
+async fn files_are_imported_through_the_api_with_their_rejects() {
+    let app = TestApp::spawn().await;
+    let analyst = app.api_token("analyst").await;
+    let agent = app.api_token("agent").await;
+    let file = "id,first_name,last_name,birth_date\nC10,Inès,Morel,12/03/1985\nC11,Marc,Petit,31/02/1990\n";
+    let send = |token: &str, path: &str, body: &'static str| {
+        app.client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+    };
+    let file: &'static str = file;
+    assert_eq!(
+        send(&agent, "/api/v1/imports/customers", file)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(&analyst, "/api/v1/imports/unicorns", file)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let r = send(
+        &analyst,
+        "/api/v1/imports/customers?all_or_nothing=true",
+        file,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&answer["committed"], &answer["rejected"]),
+        (&json!(false), &json!(1))
+    );
+    assert!(
+        app.store.customer("C10").await.unwrap().is_none(),
+        "nothing half-written"
+    );
+
+    let r = send(&analyst, "/api/v1/imports/customers", file)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(
+        (answer["inserted"].as_u64(), answer["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(answer["rejects"][0]["line"], 3);
+    assert_eq!(answer["rejects"][0]["field"], "birth_date");
+    assert_eq!(answer["rejects"][0]["value"], "31/02/1990");
+    assert_eq!(answer["file"], "body");
+    let stored = app.store.customer("C10").await.unwrap().unwrap();
+    assert_eq!(stored.first_name.as_deref(), Some("Inès"));
+    let audit = app.store.audit_log(None, 5).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "import" && e.username == "analyst")
+    );
+}
