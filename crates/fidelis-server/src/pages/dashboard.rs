@@ -258,10 +258,10 @@ impl DashboardPage {
     }
 
     fn segment_name<'a>(&self, segmentation: &str, segment: &'a str) -> &'a str {
-        if segmentation == "value" || segmentation == "strategy" {
-            self.locale.strategy(segment)
-        } else {
-            segment
+        match segmentation {
+            "value" => self.locale.strategy(segment),
+            "rfm" => self.locale.term("rfm", segment),
+            _ => segment,
         }
     }
 }

@@ -761,6 +761,33 @@ async fn the_dashboard_shows_costs_complaints_and_risk_as_the_data_comes() {
     assert!(!html.contains("id=\"roc\""));
     assert!(html.contains("Pas encore de segmentation"));
 
+    // A segment refresh: sizes per segmentation, names in words.
+    let keys: std::collections::HashMap<String, i64> = app
+        .store
+        .customer_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, external)| (external, id))
+        .collect();
+    let member = |seg: &str, segment: &str, customer: &str| {
+        (seg.to_owned(), segment.to_owned(), keys[customer])
+    };
+    app.store
+        .save_segment_run(&fidelis_store::segments::NewSegmentRun {
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            created_at: chrono::Utc::now(),
+            customers: 3,
+            members: vec![
+                member("rfm", "champions", "C1"),
+                member("rfm", "hibernating", "C2"),
+                member("rfm", "hibernating", "C3"),
+                member("value", "not_valued", "C1"),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     score_customers(
         &app,
         &[("C1", 0.83, &[]), ("C2", 0.15, &[]), ("C3", 0.12, &[])],
@@ -773,6 +800,12 @@ async fn the_dashboard_shows_costs_complaints_and_risk_as_the_data_comes() {
         .await
         .unwrap();
     assert!(!html.contains("id=\"no-model\""));
+    let segments = section(&html, "segments");
+    assert!(
+        segments.contains("<td>RFM</td><th scope=\"row\">En sommeil</th><td class=\"num\">2</td>"),
+        "{segments}"
+    );
+    assert!(segments.contains("<td>Stratégie de valeur</td><th scope=\"row\">Non valorisé</th>"));
     assert!(html.contains("AUC 0,813"), "{html}");
     let histogram = html
         .split("<figure id=\"risk-histogram\">")
