@@ -2,6 +2,7 @@
 //! and the OpenAPI document describes them from the same table.
 
 pub mod alerts;
+pub mod campaigns;
 pub mod customers;
 pub mod imports;
 pub mod openapi;
@@ -82,6 +83,34 @@ pub fn routes() -> Vec<ApiRoute> {
             summary: "Record the agent's outcome of an alert: accepted, declined or not_relevant (once)",
             permission: Some("record_outcomes"),
             handler: post(alerts::post_outcome),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/campaigns/report",
+            summary: "A campaign's (campaign=ID) impact: response in treatment and control, uplift with its 95 % interval, incremental revenue and margin, cost and ROI, per channel",
+            permission: Some("view_dashboard"),
+            handler: get(campaigns::report),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/campaigns/{id}/responses",
+            summary: "Record a campaign response {customer_id, at, kind, revenue_minor, margin_minor, currency} (idempotent)",
+            permission: Some("post_events"),
+            handler: post(campaigns::post_response),
+        },
+        ApiRoute {
+            method: "post",
+            path: "/api/v1/outbox/{id}/opt-out",
+            summary: "The customer opted out from this message: consent withdrawn at once, waiting messages on the channel suppressed",
+            permission: Some("post_events"),
+            handler: post(campaigns::opt_out),
+        },
+        ApiRoute {
+            method: "get",
+            path: "/api/v1/calls",
+            summary: "An agent's open telesales calls (agent), or the unassigned pool",
+            permission: Some("view_customers"),
+            handler: get(campaigns::calls),
         },
         ApiRoute {
             method: "post",

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use crate::harness::TestApp;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use fidelis_domain::Entity;
 use fidelis_server::delivery::webhook::{WebhookConfig, signature};
@@ -584,4 +585,130 @@ async fn campaign_assign_queue_call_list_direct_mail_opt_out_and_report() {
         "{}",
         report.impact[0].summary
     );
+}
+
+async fn post_json(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_api_report_responses_opt_out_and_calls() {
+    let app = TestApp::spawn().await;
+    let agent = app.api_token("agent").await;
+    let analyst = app.api_token("analyst").await;
+    let mut winter = plan_for_api();
+    winter.channels = vec!["email".into()];
+    app.store.create_campaign(&winter).await.unwrap();
+
+    // Responses: recorded once per (customer, kind, time); bad fields and unknown customers named.
+    let body = serde_json::json!({"customer_id": "C1", "at": "2026-11-24T10:00:00+01:00", "kind": "coupon", "revenue_minor": 1999});
+    let r = post_json(&app, &agent, "/api/v1/campaigns/WINTER/responses", &body).await;
+    assert_eq!(r.status(), 201);
+    let r = post_json(
+        &app,
+        &agent,
+        "/api/v1/campaigns/WINTER/responses",
+        &serde_json::json!({"customer_id": "C1", "at": "tomorrow", "kind": "coupon"}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("field at"));
+    let r = post_json(&app, &agent, "/api/v1/campaigns/WINTER/responses", &serde_json::json!({"customer_id": "NOBODY", "at": "2026-11-24T10:00:00Z", "kind": "coupon"})).await;
+    assert_eq!(r.status(), 404);
+    let r = post_json(&app, &agent, "/api/v1/campaigns/NONE/responses", &body).await;
+    assert_eq!(r.status(), 404);
+
+    // The report is the analysts'; with no members yet it says why it cannot measure.
+    assert_eq!(
+        get_json(&app, &agent, "/api/v1/campaigns/report?campaign=WINTER")
+            .await
+            .status(),
+        403
+    );
+    let r = get_json(&app, &analyst, "/api/v1/campaigns/report?campaign=WINTER").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("cannot be measured yet"));
+
+    // An opt-out through the API withdraws the consent at once.
+    let id = app
+        .store
+        .enqueue(&email("WINTER/C1", "C1"))
+        .await
+        .unwrap()
+        .id;
+    let r = post_json(
+        &app,
+        &agent,
+        &format!("/api/v1/outbox/{id}/opt-out"),
+        &serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let c1 = app.store.customer("C1").await.unwrap().unwrap();
+    assert!(c1.consents.iter().any(|k| (
+        k.channel.as_str(),
+        k.purpose.as_str(),
+        k.status.as_str()
+    ) == ("email", "marketing", "withdrawn")));
+    assert_eq!(
+        post_json(
+            &app,
+            &agent,
+            "/api/v1/outbox/999999/opt-out",
+            &serde_json::json!({})
+        )
+        .await
+        .status(),
+        404
+    );
+
+    let r = get_json(&app, &agent, "/api/v1/calls?agent=zoe").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
+}
+
+fn plan_for_api() -> CampaignPlan {
+    CampaignPlan {
+        id: "WINTER".into(),
+        name: "Winter".into(),
+        objective: None,
+        target: None,
+        exclusions: Vec::new(),
+        offer: None,
+        offer_product: None,
+        channels: Vec::new(),
+        start_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        end_date: None,
+        budget_minor: None,
+        cost_per_contact_minor: 0,
+        currency: "EUR".into(),
+        control_share: 0.1,
+        status: CampaignStatus::Draft,
+        seed: 1,
+        response_window_days: 30,
+        template: serde_json::json!({}),
+    }
 }
