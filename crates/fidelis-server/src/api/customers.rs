@@ -108,3 +108,25 @@ pub async fn timeline(
         None => Err(ApiError::NotFound(format!("no customer with id {id:?}"))),
     }
 }
+
+/// A customer's scores: the departure risk of the active model with its reasons, and the value
+/// (P&L, lifetime value, quadrant, strategy) of every refresh, oldest first.
+#[derive(Serialize)]
+pub struct Scores {
+    pub churn: Option<fidelis_store::ChurnScore>,
+    pub value: Vec<fidelis_store::value::ValueSnapshot>,
+}
+
+pub async fn scores(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Scores>, ApiError> {
+    user.require(Permission::ViewCustomers)?;
+    let churn = state.store.churn_score(&id).await?;
+    let value = state.store.customer_value_history(&id).await?;
+    if churn.is_none() && value.is_empty() && state.store.customer(&id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("no customer with id {id:?}")));
+    }
+    Ok(Json(Scores { churn, value }))
+}

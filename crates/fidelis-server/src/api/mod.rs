@@ -65,6 +65,13 @@ pub fn routes() -> Vec<ApiRoute> {
         },
         ApiRoute {
             method: "get",
+            path: "/api/v1/customers/{id}/scores",
+            summary: "A customer's departure risk with its reasons (active model) and value at every refresh",
+            permission: Some("view_customers"),
+            handler: get(customers::scores),
+        },
+        ApiRoute {
+            method: "get",
             path: "/api/v1/customers/{id}/alerts",
             summary: "A customer's departure alerts with risk, reasons, offer and outcome, newest first (limit)",
             permission: Some("view_customers"),

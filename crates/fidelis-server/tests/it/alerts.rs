@@ -165,6 +165,18 @@ async fn an_inbound_contact_of_an_at_risk_customer_raises_one_alert_a_day() {
         .await
         .unwrap();
     assert_eq!(safe["current"]["at_risk"], false);
+    let scores: Value = app
+        .get_with_token(&token, "/api/v1/customers/C1/scores")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(scores["churn"]["risk"], 0.72);
+    assert_eq!(scores["value"], json!([]), "no refresh yet");
+    let r = app
+        .get_with_token(&token, "/api/v1/customers/C404/scores")
+        .await;
+    assert_eq!(r.status(), 404);
     assert_eq!(safe["items"], json!([]));
     assert_eq!(
         app.get_with_token(&token, "/api/v1/customers/C404/alerts")
