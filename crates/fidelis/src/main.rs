@@ -16,6 +16,7 @@ mod detection;
 mod import;
 mod rules;
 mod rules_config;
+mod rules_run;
 mod segment;
 mod users;
 mod value;

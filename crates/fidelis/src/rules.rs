@@ -36,6 +36,10 @@ pub enum RulesCommand {
     /// Replay a period day by day through the rules and the contact policy: customers reached per
     /// rule, overlaps, contacts and their cost per channel, suppressions per reason.
     Backtest(BacktestArgs),
+    /// The daily run: the day's events and scheduled rules, decided by the contact policy on the
+    /// real contact history; what goes out is queued in the outbox (once per action), every
+    /// suppression recorded with its reason.
+    Run(crate::rules_run::RunArgs),
 }
 
 #[derive(Args)]
@@ -73,7 +77,7 @@ pub struct BacktestArgs {
     json: bool,
 }
 
-fn parse_day(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_day(text: &str) -> Result<NaiveDate, String> {
     fidelis_domain::parse::parse_date(text).map_err(|e| format!("expected {e}"))
 }
 
@@ -126,6 +130,7 @@ pub async fn run(command: RulesCommand) -> Result<ExitCode> {
         RulesCommand::Check(args) => check(args),
         RulesCommand::Test(args) => test(args).await,
         RulesCommand::Backtest(args) => backtest(args).await,
+        RulesCommand::Run(args) => crate::rules_run::run(args).await,
         RulesCommand::Facts => {
             // Written through a handle so that `| head` ends the listing quietly.
             let mut out = std::io::stdout().lock();
@@ -240,12 +245,12 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 }
 
 /// Local time at which a day's events are handled in `rules test` and `rules backtest`.
-fn handled_at() -> NaiveTime {
+pub(crate) fn handled_at() -> NaiveTime {
     NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN)
 }
 
 /// Days of contact history before the tested day that the policy weighs (caps are per month at most).
-const HISTORY_DAYS: i64 = 60;
+pub(crate) const HISTORY_DAYS: i64 = 60;
 
 /// One rule in `rules test`.
 #[derive(Serialize)]
@@ -299,7 +304,7 @@ fn values_read(source: &str, facts: &Facts) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn open_config(dir: Option<&std::path::Path>) -> Result<RulesConfig> {
+pub(crate) fn open_config(dir: Option<&std::path::Path>) -> Result<RulesConfig> {
     rules_config::load(dir)
 }
 

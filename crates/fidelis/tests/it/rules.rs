@@ -224,4 +224,35 @@ fn segments_rules_test_backtest_and_channels_on_generated_data() {
     for c in cells {
         assert!(n(&c["conversions"]) <= n(&c["contacts"]), "{c}");
     }
+
+    // The daily run queues what the policy lets out, once: a second run of the same day queues
+    // nothing new; every proposed action is queued or suppressed.
+    let day = json_of(&run(&[
+        "rules",
+        "run",
+        "--db",
+        &db,
+        "--as-of",
+        "2026-07-31",
+        "--json",
+    ]));
+    let suppressed: u64 = day["suppressed"].as_object().unwrap().values().map(n).sum();
+    assert!(n(&day["candidates"]) > 0, "{day}");
+    assert!(n(&day["queued"]) > 0, "{day}");
+    assert_eq!(
+        n(&day["queued"]) + n(&day["already_queued"]) + suppressed,
+        n(&day["candidates"]),
+        "{day}"
+    );
+    let again = json_of(&run(&[
+        "rules",
+        "run",
+        "--db",
+        &db,
+        "--as-of",
+        "2026-07-31",
+        "--json",
+    ]));
+    assert_eq!(n(&again["queued"]), 0, "{again}");
+    assert!(n(&again["already_queued"]) >= n(&day["queued"]), "{again}");
 }
