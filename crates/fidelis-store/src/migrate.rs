@@ -50,16 +50,16 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_segments.sql"),
     },
     Migration {
-        version: 8,
-        description: "departure alerts and their outcomes",
-        sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),
-        postgres: include_str!("../migrations/postgres/0008_alerts.sql"),
-    },
-    Migration {
         version: 7,
         description: "outbox, contact suppressions, campaign plans, call tasks, responses",
         sqlite: include_str!("../migrations/sqlite/0007_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0007_outbox.sql"),
+    },
+    Migration {
+        version: 8,
+        description: "departure alerts and their outcomes",
+        sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0008_alerts.sql"),
     },
 ];
 

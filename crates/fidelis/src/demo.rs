@@ -16,7 +16,17 @@ const DEMO_CUSTOMERS: u32 = 5_000;
 const DEMO_MONTHS: u32 = 24;
 const DEMO_SEED: u64 = 42;
 
-pub async fn serve(db: Option<String>, demo: bool, addr: SocketAddr) -> Result<ExitCode> {
+pub async fn serve(
+    db: Option<String>,
+    demo: bool,
+    addr: SocketAddr,
+    config: Option<PathBuf>,
+) -> Result<ExitCode> {
+    if let Some(dir) = &config
+        && !dir.is_dir()
+    {
+        bail!("--config {}: not a directory", dir.display());
+    }
     let url = match (db, demo) {
         (Some(url), _) => url,
         (None, true) => {
@@ -30,7 +40,13 @@ pub async fn serve(db: Option<String>, demo: bool, addr: SocketAddr) -> Result<E
     };
     let store = Store::open(&url).await?;
     crate::users::ensure_first_users(&store, demo).await?;
-    let app = Application::build(addr, store, fidelis_server::Settings::default())
+    let settings = fidelis_server::Settings {
+        config_dir: config,
+        ..fidelis_server::Settings::default()
+    };
+    // A broken configuration file stops the start with its file, line and column.
+    fidelis_server::load_offers(&settings)?;
+    let app = Application::build(addr, store, settings)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = app.local_addr()?;

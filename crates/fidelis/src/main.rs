@@ -87,6 +87,10 @@ enum Command {
         demo: bool,
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Directory of the configuration files (offers.toml, routing.toml, rules.toml…); files
+        /// missing from it, or no directory, use the built-in samples.
+        #[arg(long, env = "FIDELIS_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Manage users and API tokens.
     #[command(subcommand)]
@@ -208,7 +212,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { db, demo, addr } => demo::serve(db, demo, addr).await,
+        Command::Serve {
+            db,
+            demo,
+            addr,
+            config,
+        } => demo::serve(db, demo, addr, config).await,
         Command::User(command) => users::run(command).await,
         Command::Churn(command) => churn::run(command),
         Command::Features(command) => churn::run_features(command),

@@ -235,3 +235,42 @@ fn users_and_tokens_from_the_command_line() {
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains(password) && !text.contains(&token));
 }
+
+#[test]
+fn serve_refuses_a_broken_configuration_file_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::write(
+        config.join("offers.toml"),
+        "[[offer]]\nid = \"a\"\nlabel = { en = \"A\", fr = \"A\" }\neligible = 'value.clvv > 1'\ncost = 1.0\neffect = 0.2\n",
+    )
+    .unwrap();
+    let db = format!("sqlite://{}", dir.path().join("crm.db").display());
+    let config_arg = config.display().to_string();
+    let o = fidelis(
+        dir.path(),
+        &[
+            "serve",
+            "--db",
+            &db,
+            "--addr",
+            "127.0.0.1:0",
+            "--config",
+            &config_arg,
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("offers.toml") && err.contains("line 4, column 13"),
+        "{err}"
+    );
+    assert!(err.contains("value.clvv"), "{err}");
+    let o = fidelis(
+        dir.path(),
+        &["serve", "--db", &db, "--config", "no-such-dir"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+}
