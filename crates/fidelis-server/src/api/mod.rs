@@ -163,6 +163,13 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(routing::rules),
         },
         ApiRoute {
+            method: "put",
+            path: "/api/v1/rules",
+            summary: "Replace the rules file {toml} of the server's configuration directory, checked whole first (errors with line and column, nothing written)",
+            permission: Some("manage_rules"),
+            handler: axum::routing::put(routing::put_rules),
+        },
+        ApiRoute {
             method: "post",
             path: "/api/v1/rules/check",
             summary: "Check a configuration file {kind, toml}: errors with line and column",

@@ -266,3 +266,56 @@ pub async fn check(
             .collect(),
     }))
 }
+
+#[derive(Deserialize)]
+pub struct RulesUpdate {
+    /// The new `rules.toml`, whole.
+    toml: String,
+}
+
+#[derive(Serialize)]
+pub struct RulesUpdated {
+    /// Where the file was written (in the server's configuration directory).
+    file: String,
+    rules: usize,
+}
+
+/// `PUT /api/v1/rules {toml}`: replaces the rules file of the server's configuration directory
+/// after checking it whole (errors with line and column, nothing written); the write is atomic
+/// (a temporary file renamed), and the file stays the versionable source of the rules.
+pub async fn put_rules(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Result<Json<RulesUpdate>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<RulesUpdated>, ApiError> {
+    user.require(Permission::ManageRules)?;
+    user.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Some(dir) = state.settings.config_dir.as_ref() else {
+        return Err(ApiError::Conflict(
+            "the server runs on the built-in sample configuration: start it with --config DIR to change rules through the API".into(),
+        ));
+    };
+    let set = RuleSet::from_toml("rules.toml", &body.toml, &schema())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let path = dir.join("rules.toml");
+    let partial = dir.join(".rules.toml.partial");
+    std::fs::write(&partial, &body.toml)
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .map_err(|e| ApiError::Internal(format!("writing {}: {e}", path.display())))?;
+    state
+        .store
+        .record_audit(
+            &user.user,
+            "rules_update",
+            None,
+            Some(&format!("{} rules", set.rules().len())),
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(RulesUpdated {
+        file: path.display().to_string(),
+        rules: set.rules().len(),
+    }))
+}

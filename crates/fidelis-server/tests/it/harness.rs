@@ -57,6 +57,11 @@ const FIXTURE: &[(Entity, &str)] = &[
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Settings::default()).await
+    }
+
+    /// A server with these settings (a configuration directory, for instance).
+    pub async fn spawn_with(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("app.db").display());
         let store = Store::open(&url).await.expect("open store");
@@ -84,13 +89,9 @@ impl TestApp {
                 .await
                 .expect("user");
         }
-        let app = Application::build(
-            "127.0.0.1:0".parse().expect("addr"),
-            store,
-            Settings::default(),
-        )
-        .await
-        .expect("bind");
+        let app = Application::build("127.0.0.1:0".parse().expect("addr"), store, settings)
+            .await
+            .expect("bind");
         let addr = app.local_addr().expect("local addr");
         let store = app.store();
         tokio::spawn(app.run_until_stopped());

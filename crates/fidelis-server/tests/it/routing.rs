@@ -271,3 +271,75 @@ async fn rules_are_listed_and_checked_for_analysts_only() {
     .await;
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn rules_are_replaced_through_the_api_in_the_configuration_directory() {
+    let config = tempfile::tempdir().unwrap();
+    let app = crate::harness::TestApp::spawn_with(fidelis_server::Settings {
+        config_dir: Some(config.path().to_path_buf()),
+        ..fidelis_server::Settings::default()
+    })
+    .await;
+    let analyst = app.api_token("analyst").await;
+    let agent = app.api_token("agent").await;
+    let sample = fidelis_rules::samples::RULES;
+    let put = |token: &str, body: serde_json::Value| {
+        app.client
+            .put(app.url("/api/v1/rules"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let r = put(&agent, serde_json::json!({ "toml": sample }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let broken = sample.replacen("version = 1", "version = 1\nnonsense = ", 1);
+    let r = put(&analyst, serde_json::json!({ "toml": broken }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 4, column 12"),
+        "{e}"
+    );
+    assert!(
+        !config.path().join("rules.toml").exists(),
+        "nothing written"
+    );
+
+    let r = put(&analyst, serde_json::json!({ "toml": sample }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(answer["rules"], 10);
+    assert_eq!(
+        std::fs::read_to_string(config.path().join("rules.toml")).unwrap(),
+        sample
+    );
+    let listed: serde_json::Value = app
+        .get_with_token(&analyst, "/api/v1/rules")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 10);
+
+    // Without a configuration directory the server refuses to change its built-in samples.
+    let plain = crate::harness::TestApp::spawn().await;
+    let token = plain.api_token("admin").await;
+    let r = plain
+        .client
+        .put(plain.url("/api/v1/rules"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "toml": sample }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+}
