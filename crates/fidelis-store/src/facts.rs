@@ -613,6 +613,18 @@ impl Store {
     }
 }
 
+/// The schema of the facts [`to_facts`] fills: the standard facts and the behavioural cluster of
+/// the latest segment refresh.
+pub fn schema() -> FactSchema {
+    let mut schema = FactSchema::standard();
+    schema.declare(
+        "cluster",
+        fidelis_rules::Kind::String,
+        "behavioural cluster of the latest segment refresh (c1, c2, ...)",
+    );
+    schema
+}
+
 /// A customer's facts for the rules, as of `as_of`. RFM scores and rule segments come from the
 /// latest segment refresh (`rfm`, `rfm_code` and `rules` memberships) when there is one; callers that
 /// score the whole base themselves overwrite them.

@@ -19,16 +19,7 @@ pub struct RulesConfig {
     pub calendar: Calendar,
 }
 
-/// The schema of the facts the store fills: the standard facts and the behavioural cluster.
-pub fn schema() -> FactSchema {
-    let mut schema = FactSchema::standard();
-    schema.declare(
-        "cluster",
-        fidelis_rules::Kind::String,
-        "behavioural cluster of the latest segment refresh (c1, c2, ...)",
-    );
-    schema
-}
+pub use fidelis_store::facts::schema;
 
 /// Reads a file of the directory, or the built-in sample; returns (name shown in errors, text).
 fn text(dir: Option<&Path>, file: &str) -> Result<(String, String)> {

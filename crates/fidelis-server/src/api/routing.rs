@@ -15,7 +15,7 @@ use chrono::Utc;
 use fidelis_rules::detect::Calendar;
 use fidelis_rules::segment::RuleSegments;
 use fidelis_rules::{
-    ContactPolicy, FactSchema, Kind, Operation, RoutingMatrix, RuleSet, RuleSpec, RulesError,
+    ContactPolicy, FactSchema, Operation, RoutingMatrix, RuleSet, RuleSpec, RulesError,
 };
 use fidelis_store::facts::to_facts;
 use fidelis_store::segments::CustomerSegment;
@@ -24,31 +24,13 @@ use std::sync::Arc;
 
 /// The facts the store fills (the standard ones and the behavioural cluster).
 fn schema() -> Arc<FactSchema> {
-    let mut schema = FactSchema::standard();
-    schema.declare(
-        "cluster",
-        Kind::String,
-        "behavioural cluster of the latest segment refresh",
-    );
-    Arc::new(schema)
+    Arc::new(fidelis_store::facts::schema())
 }
 
 /// (name cited in errors, text) of a configuration file.
 fn config_file(state: &AppState, name: &str) -> Result<(String, String), ApiError> {
-    if let Some(path) = state
-        .settings
-        .config_dir
-        .as_ref()
-        .map(|d| d.join(name))
-        .filter(|p| p.exists())
-    {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ApiError::Internal(format!("reading {}: {e}", path.display())))?;
-        return Ok((path.display().to_string(), text));
-    }
-    fidelis_rules::samples::by_file_name(name)
-        .map(|t| (format!("built-in {name}"), t.to_owned()))
-        .ok_or_else(|| ApiError::Internal(format!("no configuration file {name}")))
+    crate::config_text(&state.settings, name)
+        .map_err(|e| ApiError::Internal(format!("configuration file {name}: {e}")))
 }
 
 /// A configuration file that does not load is the server's problem, not the caller's.

@@ -388,17 +388,11 @@ async fn routing_advice(
     customer: &str,
     operation: &str,
 ) -> Result<Option<RoutingAdvice>, PageError> {
-    use fidelis_rules::{FactSchema, Kind, Operation, RoutingMatrix};
+    use fidelis_rules::{Operation, RoutingMatrix};
     let Ok(operation) = operation.parse::<Operation>() else {
         return Ok(None);
     };
-    let mut schema = FactSchema::standard();
-    schema.declare(
-        "cluster",
-        Kind::String,
-        "behavioural cluster of the latest segment refresh",
-    );
-    let schema = std::sync::Arc::new(schema);
+    let schema = std::sync::Arc::new(fidelis_store::facts::schema());
     let internal = |e: String| PageError::Api(crate::ApiError::Internal(e), Locale::Fr);
     let (file, text) =
         crate::config_text(&state.settings, "routing.toml").map_err(|e| internal(e.to_string()))?;
