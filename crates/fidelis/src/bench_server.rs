@@ -290,18 +290,13 @@ async fn score_everyone(store: &Store) -> Result<()> {
             activate: true,
         })
         .await?;
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = fidelis_analytics::btyd::simulate::Rng::new(42);
     let rows: Vec<ScoreRow> = store
         .customer_keys()
         .await?
         .into_iter()
         .map(|(key, _)| {
-            // SplitMix64: a seeded, dependency-free uniform draw.
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            let risk = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 0.47;
+            let risk = rng.uniform() * 0.47;
             ScoreRow {
                 customer: key,
                 risk,
