@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use fidelis_rules::detect::Calendar;
 use fidelis_rules::segment::RuleSegments;
-use fidelis_rules::{ContactPolicy, FactSchema, RoutingMatrix, RuleSet, samples};
+use fidelis_rules::{ContactPolicy, FactSchema, RoutingMatrix, RuleSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,15 +21,14 @@ pub struct RulesConfig {
 
 pub use fidelis_store::facts::schema;
 
-/// Reads a file of the directory, or the built-in sample; returns (name shown in errors, text).
+/// Reads a file of the directory, or the built-in sample, as the server does; returns (name shown
+/// in errors, text).
 fn text(dir: Option<&Path>, file: &str) -> Result<(String, String)> {
-    if let Some(path) = dir.map(|d| d.join(file)).filter(|p| p.exists()) {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        return Ok((path.display().to_string(), text));
-    }
-    let sample = samples::by_file_name(file).unwrap_or_default();
-    Ok((format!("{file} (built-in sample)"), sample.to_owned()))
+    let settings = fidelis_server::Settings {
+        config_dir: dir.map(Path::to_path_buf),
+        ..fidelis_server::Settings::default()
+    };
+    fidelis_server::config_text(&settings, file).with_context(|| format!("reading {file}"))
 }
 
 /// Loads and validates the configuration; errors name the file, line and column.
