@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0008_alerts.sql"),
     },
+    Migration {
+        version: 9,
+        description: "expected cost to serve in value snapshots",
+        sqlite: include_str!("../migrations/sqlite/0009_service_clv.sql"),
+        postgres: include_str!("../migrations/postgres/0009_service_clv.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.
