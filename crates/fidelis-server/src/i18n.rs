@@ -471,6 +471,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Potentiel (valeur à vie)",
         "Potential (lifetime value)",
     ),
+    (
+        "value.service_to_come",
+        "dont coût de service à venir",
+        "of which cost to serve to come",
+    ),
     ("value.revenue", "Chiffre d'affaires", "Revenue"),
     ("value.margin", "Marge brute", "Gross margin"),
     ("value.cost_to_serve", "Coût de service", "Cost to serve"),

@@ -137,6 +137,10 @@ pub struct ValueSnapshot {
     pub purchases_clv_minor: i64,
     /// CLV of contracts.
     pub contracts_clv_minor: i64,
+    /// Expected discounted cost to serve over the horizon (0 in runs before it was deducted).
+    pub service_clv_minor: i64,
+    /// The potential: purchases + contracts − cost to serve.
+    pub clv_minor: i64,
     /// P(alive), for one-off buyers.
     pub p_alive: Option<f64>,
     /// Contracts running at the run's date.
@@ -296,8 +300,8 @@ fn read_large_tables(file: &Path, before: &str) -> Result<LargeTables, StoreErro
 /// The columns written per snapshot row, in order.
 const SNAPSHOT_COLUMNS: &str = "run_id, customer_id, sales_minor, refunds_minor, contract_fees_minor, revenue_minor, \
     product_cost_minor, gross_margin_minor, interaction_cost_minor, complaint_cost_minor, compensation_minor, \
-    campaign_cost_minor, cost_to_serve_minor, net_minor, purchases_clv_minor, contracts_clv_minor, clv_minor, \
-    p_alive, running_contracts, quadrant, strategy";
+    campaign_cost_minor, cost_to_serve_minor, net_minor, purchases_clv_minor, contracts_clv_minor, service_clv_minor, \
+    clv_minor, p_alive, running_contracts, quadrant, strategy";
 
 /// The P&L columns shared by snapshots and roll-ups, in the order of [`pnl_values`].
 const PNL_COLUMNS: &str = "sales_minor, refunds_minor, contract_fees_minor, revenue_minor, product_cost_minor, \
@@ -525,6 +529,7 @@ impl Store {
                     }
                     b.push_bind(c.purchases_clv)
                         .push_bind(c.contracts_clv)
+                        .push_bind(c.service_clv)
                         .push_bind(c.clv())
                         .push_bind(c.p_alive)
                         .push_bind(i64::from(c.running_contracts))
@@ -670,7 +675,7 @@ impl Store {
     ) -> Result<Vec<ValueSnapshot>, StoreError> {
         let sql = format!(
             "SELECT s.run_id, r.as_of, {PNL_COLUMNS}, s.purchases_clv_minor, s.contracts_clv_minor, s.p_alive, \
-             s.running_contracts, s.quadrant, s.strategy, r.currency FROM customer_value_snapshots s \
+             s.running_contracts, s.quadrant, s.strategy, r.currency, s.service_clv_minor, s.clv_minor FROM customer_value_snapshots s \
              JOIN refresh_runs r ON r.id = s.run_id JOIN customers c ON c.id = s.customer_id \
              WHERE c.external_id = $1 ORDER BY s.run_id"
         );
@@ -688,6 +693,8 @@ impl Store {
                     quadrant: r.try_get(18)?,
                     strategy: r.try_get(19)?,
                     currency: r.try_get(20)?,
+                    service_clv_minor: r.try_get(21)?,
+                    clv_minor: r.try_get(22)?,
                 });
             }
             Ok(out)

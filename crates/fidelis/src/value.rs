@@ -35,6 +35,10 @@ pub struct RefreshArgs {
     /// Annual discount rate of future margins (0.10 for 10 %).
     #[arg(long, default_value_t = 0.10)]
     discount_rate: f64,
+    /// Trailing months whose cost to serve (interactions, complaints, compensations) is projected over
+    /// the horizon and deducted from the lifetime value; 0 for the gross lifetime value.
+    #[arg(long, default_value_t = 12)]
+    cost_to_serve_months: u32,
     /// Cost of handling one complaint (back office), in the data's currency.
     #[arg(long, default_value = "20.00")]
     complaint_cost: String,
@@ -145,6 +149,7 @@ pub async fn refresh(args: RefreshArgs) -> Result<ExitCode> {
         },
         horizon_months: args.horizon_months,
         annual_discount_rate: args.discount_rate,
+        cost_to_serve_months: args.cost_to_serve_months,
         purchase_model: match args.model {
             Model::Bgnbd => PurchaseModel::Bgnbd,
             Model::Pnbd => PurchaseModel::ParetoNbd,
@@ -285,7 +290,7 @@ pub async fn run(command: ValueCommand) -> Result<ExitCode> {
                         s.run_id,
                         s.as_of,
                         money(s.pnl.net()),
-                        money(s.purchases_clv_minor + s.contracts_clv_minor),
+                        money(s.clv_minor),
                         p,
                         s.strategy
                     );

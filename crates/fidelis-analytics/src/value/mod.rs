@@ -20,12 +20,14 @@
 //! - **The matrix** cuts both axes at configurable cut-offs (medians by default) and maps each cell to
 //!   a [`Strategy`].
 //!
-//! Future cost to serve is not deducted from the CLV: the potential is a gross margin, as in the BTYD
-//! literature, while profitability is net.
+//!   The expected cost to serve over the same horizon is deducted (see [`service`]): the potential
+//!   is net, as the profitability is. `cost_to_serve_months = 0` gives the gross potential of the
+//!   BTYD literature.
 
 mod matrix;
 mod purchases;
 pub mod retention;
+mod service;
 
 use std::collections::HashMap;
 
@@ -64,6 +66,9 @@ pub struct ValueOptions {
     pub history_start: Option<i32>,
     /// Lines a cohort needs for its own sBG fit.
     pub min_cohort_lines: usize,
+    /// Trailing months whose cost to serve sets each customer's expected monthly cost to come;
+    /// 0: no cost to serve is deducted from the potential.
+    pub cost_to_serve_months: u32,
     /// Cut between low and high profitability.
     pub profitability_cut: CutOff,
     /// Cut between low and high potential.
@@ -80,6 +85,7 @@ impl ValueOptions {
             purchase_model: PurchaseModel::Bgnbd,
             history_start: None,
             min_cohort_lines: 100,
+            cost_to_serve_months: 12,
             profitability_cut: CutOff::Quantile(0.5),
             potential_cut: CutOff::Quantile(0.5),
         }
@@ -103,6 +109,13 @@ impl ValueOptions {
                 "annual_discount_rate",
                 self.annual_discount_rate,
                 "a rate > -1 (0.10 for 10 %)",
+            );
+        }
+        if self.cost_to_serve_months > 120 {
+            return bad(
+                "cost_to_serve_months",
+                f64::from(self.cost_to_serve_months),
+                "0 (no deduction) … 120 months",
             );
         }
         if self.horizon_months == 0 || self.horizon_months > 1200 {
@@ -152,6 +165,8 @@ pub struct CustomerValue {
     pub purchases_clv: i64,
     /// Expected discounted margin of the running contracts over the horizon, minor units.
     pub contracts_clv: i64,
+    /// Expected discounted cost to serve over the horizon, minor units (deducted from the CLV).
+    pub service_clv: i64,
     /// Probability of still being an active buyer, for one-off buyers.
     pub p_alive: Option<f64>,
     /// Contracts running at `as_of`.
@@ -165,9 +180,9 @@ pub struct CustomerValue {
 }
 
 impl CustomerValue {
-    /// Potentiel: the lifetime value to come.
+    /// Potentiel: the lifetime value to come, net of the cost to serve to come.
     pub fn clv(&self) -> i64 {
-        self.purchases_clv + self.contracts_clv
+        self.purchases_clv + self.contracts_clv - self.service_clv
     }
 }
 
@@ -180,6 +195,8 @@ pub struct ValueModels {
     pub retention: RetentionSummary,
     /// Day used as the start of the history.
     pub history_start: Option<i32>,
+    /// Trailing months of cost to serve projected over the horizon (0: none deducted).
+    pub cost_to_serve_months: u32,
 }
 
 /// The result of [`assess_value`].
@@ -230,6 +247,8 @@ pub fn assess_value(
         .collect();
     let monthly_discount = options.monthly_discount_rate();
     let mut contracts: HashMap<Id, (f64, u32)> = HashMap::new();
+    // The longest expected survival of a customer's running lines, in discounted months.
+    let mut contract_months: HashMap<Id, f64> = HashMap::new();
     for line in lines.iter().filter(|l| l.stop.is_none()) {
         let k = &history.contracts[line.current];
         let margin = (k.monthly_fee - unit_costs.get(&k.product).copied().unwrap_or(0)) as f64;
@@ -240,7 +259,19 @@ pub fn assess_value(
         let entry = contracts.entry(line.customer).or_default();
         entry.0 += if value.is_finite() { value } else { 0.0 };
         entry.1 += 1;
+        let months = retention.curve(line.start).map_or(0.0, |c| {
+            c.discounted_margin(1.0, monthly_discount, tenure, options.horizon_months)
+        });
+        let longest = contract_months.entry(line.customer).or_default();
+        if months.is_finite() && months > *longest {
+            *longest = months;
+        }
     }
+    let service_rates = match options.cost_to_serve_months {
+        0 => HashMap::new(),
+        months => service::monthly_rates(history, &options.pnl, months),
+    };
+    let annuity = service::annuity(monthly_discount, options.horizon_months);
 
     let churned: HashMap<Id, bool> = history
         .customers
@@ -258,11 +289,18 @@ pub fn assess_value(
                 Some((v, p)) => (v, Some(p)),
                 None => (0.0, None),
             };
+            let months = match contract_months.get(&id) {
+                _ if gone => 0.0,
+                Some(m) => *m,
+                None => p_alive.unwrap_or(0.0) * annuity,
+            };
+            let service = service_rates.get(&id).map_or(0.0, |rate| rate * months);
             CustomerValue {
                 customer: id,
                 pnl,
                 purchases_clv: purchase_value.round() as i64,
                 contracts_clv: contract_value.round() as i64,
+                service_clv: service.round() as i64,
                 p_alive,
                 running_contracts: running,
                 high_profitability: false,
@@ -293,6 +331,7 @@ pub fn assess_value(
             purchases: purchases.summary,
             retention: retention.summary,
             history_start,
+            cost_to_serve_months: options.cost_to_serve_months,
         },
         warnings,
     })

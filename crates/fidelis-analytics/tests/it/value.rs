@@ -1,6 +1,8 @@
 //! Customer value: the CLV parts agree with the model helpers they are built on, contract lines and
 //! cohorts are counted as documented, and the matrix maps cells to strategies.
 
+use std::collections::HashMap;
+
 use fidelis_analytics::calendar::add_months;
 use fidelis_analytics::pnl::{
     Channel, ContractRow, CustomerRow, History, InteractionRow, Product, ProductKind,
@@ -472,4 +474,132 @@ fn invalid_options_are_named() {
     // An empty base is fine: nothing to report.
     let empty = assess_value(&history, &ValueOptions::new(0)).unwrap();
     assert!(empty.customers.is_empty());
+}
+
+#[test]
+fn potential_is_net_of_the_cost_to_serve_to_come() {
+    let as_of = day(2024, 3, 31);
+    let mut history = crate::pnl::history();
+    // Customer 7 buys one-off cases and calls the call centre twice; customer 8 did the same and is
+    // recorded as gone.
+    for id in [7, 8] {
+        history.customers.push(CustomerRow {
+            id,
+            churned: id == 8,
+        });
+        for d in [day(2023, 10, 2), day(2023, 12, 5), day(2024, 2, 20)] {
+            history.transactions.push(TransactionRow {
+                customer: id,
+                product: 10,
+                channel: Some(1),
+                day: d,
+                kind: TransactionKind::Sale,
+                amount: 1999,
+                cost: 450,
+            });
+        }
+        for d in [day(2023, 11, 7), day(2024, 3, 1)] {
+            history.interactions.push(InteractionRow {
+                customer: id,
+                channel: 2,
+                day: d,
+                duration_seconds: 120,
+                cost: None,
+                campaign: None,
+                campaign_delivery: false,
+            });
+        }
+    }
+    let options = ValueOptions::new(as_of);
+    let got = assess_value(&history, &options).unwrap();
+
+    // The cost to serve of the window (here the whole history), campaign contacts left out.
+    let pnl = fidelis_analytics::pnl::customer_pnl(&history, &options.pnl);
+    let cost: HashMap<i64, f64> = pnl
+        .customers
+        .iter()
+        .map(|(id, p)| {
+            let c = p.interaction_cost + p.complaint_cost + p.compensation;
+            (*id, c as f64)
+        })
+        .collect();
+    assert_eq!(cost[&1], 800.0 + 2000.0 + 1000.0); // a 5-minute call, a complaint, its compensation
+    assert_eq!(cost[&7], 2.0 * (400.0 + 2.0 * 80.0)); // two 2-minute calls
+    // Complete months present in the window, by hand: from the first row (January 5, 2024 for 1;
+    // none for 2: the whole window; January 20 for 3; December 20, 2023 for 4; October 2 for 7, 8).
+    let present: HashMap<i64, f64> = [(1, 2.0), (2, 12.0), (3, 2.0), (4, 3.0), (7, 5.0), (8, 5.0)]
+        .into_iter()
+        .collect();
+    let base = cost.values().sum::<f64>() / present.values().sum::<f64>();
+    let rate = |id: i64| (cost[&id] + 6.0 * base) / (present[&id] + 6.0);
+    let d = options.monthly_discount_rate();
+    let annuity: f64 = (0..36).map(|j| (1.0 + d).powi(-j)).sum();
+    let of = |id: i64| got.customers.iter().find(|c| c.customer == id).unwrap();
+
+    // Customer 1's plan: every month it is expected to survive costs the rate, and the plan's
+    // expected discounted months are its CLV over its monthly margin (1999 − 750).
+    let months = of(1).contracts_clv as f64 / (1999.0 - 750.0);
+    assert!(months > 1.0 && months < annuity, "{months}");
+    let want = rate(1) * months;
+    assert!(
+        (of(1).service_clv as f64 - want).abs() <= 1.0,
+        "{} against {want}",
+        of(1).service_clv
+    );
+    assert_eq!(
+        of(1).clv(),
+        of(1).purchases_clv + of(1).contracts_clv - of(1).service_clv
+    );
+    // Customer 7, a one-off buyer: the rate for every month, weighted by P(alive).
+    let p_alive = of(7).p_alive.unwrap();
+    assert!(p_alive > 0.0 && p_alive < 1.0, "{p_alive}");
+    assert_eq!(
+        of(7).service_clv,
+        (rate(7) * p_alive * annuity).round() as i64
+    );
+    assert!(of(7).service_clv > 0);
+    // Gone (8), contract over and no one-off purchase (4), nothing at all (2): no cost to come.
+    for id in [2, 3, 4, 8] {
+        assert_eq!(of(id).service_clv, 0, "customer {id}");
+    }
+
+    // 0 months: the gross potential, as before.
+    let gross = assess_value(
+        &history,
+        &ValueOptions {
+            cost_to_serve_months: 0,
+            ..options
+        },
+    )
+    .unwrap();
+    for (net, gross) in got.customers.iter().zip(&gross.customers) {
+        assert_eq!(gross.service_clv, 0);
+        assert_eq!(gross.clv(), net.clv() + net.service_clv);
+    }
+    // A trailing window of one month sees only March: customer 7's second call, customer 1's
+    // campaign e-mail (left out), so customer 1 is charged only the base's share.
+    let march = assess_value(
+        &history,
+        &ValueOptions {
+            cost_to_serve_months: 1,
+            ..options
+        },
+    )
+    .unwrap();
+    let march_of = |id: i64| march.customers.iter().find(|c| c.customer == id).unwrap();
+    assert!(march_of(1).service_clv < of(1).service_clv);
+    assert!(march_of(7).service_clv > 0);
+    assert!(matches!(
+        assess_value(
+            &history,
+            &ValueOptions {
+                cost_to_serve_months: 121,
+                ..options
+            }
+        ),
+        Err(ValueError::InvalidOption {
+            option: "cost_to_serve_months",
+            ..
+        })
+    ));
 }

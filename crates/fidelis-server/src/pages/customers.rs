@@ -278,8 +278,8 @@ fn strategy_actions(strategy: &str) -> Vec<&'static str> {
 }
 
 impl CustomerPage {
-    fn eur(&self, minor: i64) -> String {
-        format_money(Money::eur(minor), self.locale)
+    fn eur(&self, minor: impl std::borrow::Borrow<i64>) -> String {
+        format_money(Money::eur(*minor.borrow()), self.locale)
     }
 
     /// What an event was, in words: its kind, then its product, operation, category or event kind.

@@ -266,9 +266,15 @@ both!(snapshots_report_and_trajectory, |db: TestDb| async move {
     assert_eq!(trajectory[0].as_of, date(2024, 1, 31));
     assert_eq!(trajectory[1].pnl, last.customers[0].pnl);
     assert_eq!(trajectory[1].strategy, last.customers[0].strategy.as_str());
+    assert_eq!(trajectory[1].clv_minor, last.customers[0].clv());
     assert_eq!(
-        trajectory[1].purchases_clv_minor + trajectory[1].contracts_clv_minor,
-        last.customers[0].clv()
+        trajectory[1].service_clv_minor,
+        last.customers[0].service_clv
+    );
+    assert_eq!(
+        trajectory[1].clv_minor,
+        trajectory[1].purchases_clv_minor + trajectory[1].contracts_clv_minor
+            - trajectory[1].service_clv_minor
     );
     // Customer 4 was valued in both runs; its insurance ran in January and had stopped by March.
     let four = db.store.customer_value_history("C4").await.unwrap();
