@@ -1,23 +1,31 @@
 //! Departure (churn) and acquisition models in the store: every customer's history in the form the
-//! feature factory reads (one streamed query per table, never one per customer), one customer's
-//! history for alert time, the model registry (versioned models with their metrics and feature lists,
-//! one active per kind) and the latest departure scores with their reasons.
+//! feature factory reads (one streamed query per table, never one per customer; a SQLite file
+//! through a read-only rusqlite connection, several times faster than sqlx on millions of rows),
+//! the same for one range of customer row ids (runs over a large base go range by range), one
+//! customer's history for alert time, the model registry (versioned models with their metrics and
+//! feature lists, one active per kind) and the latest departure scores with their reasons, saved
+//! at once or range by range.
+//!
+//! The histories include the departure alerts and the agents' outcomes (`alerts` table): the
+//! feedback the next training learns from.
 //!
 //! The agent screen reads a score on its hot path: [`Store::churn_score`] is one query walking the
 //! unique index on `customers.external_id` and the primary key of `churn_scores`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fidelis_analytics::churn::{
-    Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
-    ContractStatus, CustomerHistory, Day, Direction, FeatureConfig, InteractionRow, LifeEventKind,
-    LifeEventRow, Month, Operation, Profile, SurveyKind, SurveyRow, Timestamp, TransactionKind,
-    TransactionRow, UsageMetric, UsageRow,
+    AlertOutcome, AlertRow, Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose,
+    ConsentRow, ContractRow, ContractStatus, CustomerHistory, Day, Direction, FeatureConfig,
+    InteractionRow, LifeEventKind, LifeEventRow, Month, Operation, Profile, SurveyKind, SurveyRow,
+    Timestamp, TransactionKind, TransactionRow, UsageMetric, UsageRow,
 };
 use fidelis_domain::Currency;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
 
 use crate::error::StoreError;
 use crate::store::{BackendKind, Store, with_pool};
@@ -274,7 +282,22 @@ pub fn date_of(day: Day) -> NaiveDate {
     to_naive(day).unwrap_or_default()
 }
 
-/// The SQL of each table read, with an optional `customer_id = $1` filter.
+/// Which customers a history read covers.
+#[derive(Debug, Clone)]
+enum Scope<'a> {
+    /// Every customer.
+    All,
+    /// One customer, by external id.
+    One(&'a str),
+    /// The customers whose row id is in the range.
+    Ids(Range<i64>),
+}
+
+/// The SQL of each table read, with the filter of a [`Scope`]: none, `customer_id = $1`, or
+/// `customer_id >= $1 AND customer_id < $2`. Rows come ordered by customer, then by the natural key
+/// of the table (the order of its customer index, so neither backend sorts): a customer's rows are
+/// the same, in the same order, whether read alone, in a range or with everybody, through sqlx or
+/// rusqlite — sums over them give bit-identical features.
 struct Queries {
     customers: String,
     usage: String,
@@ -285,67 +308,79 @@ struct Queries {
     life_events: String,
     consents: String,
     surveys: String,
+    alerts: String,
 }
 
 impl Queries {
-    fn new(kind: BackendKind, one_customer: bool) -> Queries {
+    fn new(kind: BackendKind, scope: &Scope<'_>) -> Queries {
         let ts = |c: &str| seconds(kind, c);
         let date = |c: &str| day_number(kind, c);
-        let filter = if one_customer {
-            " WHERE customer_id = $1"
-        } else {
-            ""
+        let (filter, customer_filter) = match scope {
+            Scope::All => ("", ""),
+            Scope::One(_) => (" WHERE customer_id = $1", " WHERE external_id = $1"),
+            Scope::Ids(_) => (
+                " WHERE customer_id >= $1 AND customer_id < $2",
+                " WHERE id >= $1 AND id < $2",
+            ),
         };
         Queries {
             customers: format!(
                 "SELECT id, external_id, status, {}, {}, income_band, assets_band, \
-                 CAST(CASE WHEN solvent THEN 1 ELSE 0 END AS BIGINT) FROM customers{} ORDER BY id",
+                 CAST(CASE WHEN solvent THEN 1 ELSE 0 END AS BIGINT) FROM customers{customer_filter} ORDER BY id",
                 date("birth_date"),
                 date("acquisition_date"),
-                if one_customer {
-                    " WHERE external_id = $1"
-                } else {
-                    ""
-                }
             ),
             usage: format!(
-                "SELECT customer_id, {}, metric, value FROM usage{filter}",
+                "SELECT customer_id, {}, metric, value FROM usage{filter} ORDER BY customer_id, period, metric",
                 month_number(kind, "period")
             ),
             transactions: format!(
                 "SELECT customer_id, product_id, channel_id, {}, kind, amount_minor, cost_minor, currency \
-                 FROM transactions{filter}",
+                 FROM transactions{filter} ORDER BY customer_id, occurred_at, id",
                 ts("occurred_at")
             ),
             contracts: format!(
                 "SELECT customer_id, product_id, {}, {}, status, monthly_fee_minor, currency, {} \
-                 FROM contracts{filter}",
+                 FROM contracts{filter} ORDER BY customer_id, id",
                 date("start_date"),
                 date("end_date"),
                 date("cancelled_on")
             ),
             interactions: format!(
                 "SELECT customer_id, channel_id, direction, operation, {}, duration_seconds \
-                 FROM interactions{filter}",
+                 FROM interactions{filter} ORDER BY customer_id, occurred_at, id",
                 ts("occurred_at")
             ),
             complaints: format!(
-                "SELECT customer_id, {}, {}, {}, compensation_minor, currency FROM complaints{filter}",
+                "SELECT customer_id, {}, {}, {}, compensation_minor, currency FROM complaints{filter} \
+                 ORDER BY customer_id, id",
                 ts("opened_at"),
                 ts("first_response_at"),
                 ts("resolved_at")
             ),
             life_events: format!(
-                "SELECT customer_id, kind, {} FROM life_events{filter}",
+                "SELECT customer_id, kind, {} FROM life_events{filter} ORDER BY customer_id, id",
                 date("occurred_on")
             ),
             consents: format!(
-                "SELECT customer_id, channel, purpose, status, {} FROM consents{filter}",
+                "SELECT customer_id, channel, purpose, status, {} FROM consents{filter} \
+                 ORDER BY customer_id, channel, purpose",
                 ts("recorded_at")
             ),
             surveys: format!(
-                "SELECT customer_id, {}, kind, score FROM surveys{filter}",
+                "SELECT customer_id, {}, kind, score FROM surveys{filter} ORDER BY customer_id, id",
                 date("answered_on")
+            ),
+            // The offer's cost as shown (JSON), only when an offer was shown.
+            alerts: format!(
+                "SELECT customer_id, {}, CASE WHEN offer_id IS NULL THEN NULL ELSE COALESCE({}, 0.0) END, \
+                 outcome, {} FROM alerts{filter} ORDER BY customer_id, raised_at, id",
+                ts("raised_at"),
+                match kind {
+                    BackendKind::Sqlite => "CAST(json_extract(offer, '$.cost') AS REAL)",
+                    BackendKind::Postgres => "CAST(offer->>'cost' AS DOUBLE PRECISION)",
+                },
+                ts("outcome_at")
             ),
         }
     }
@@ -353,7 +388,9 @@ impl Queries {
 
 /// Fills the histories from rows of any table, finding each row's customer by row id.
 struct Builder {
+    config: FeatureConfig,
     ids: Vec<i64>,
+    customers: Vec<ChurnCustomer>,
     histories: Vec<CustomerHistory>,
     categories: HashMap<i64, u16>,
     channels: HashMap<i64, ChannelKind>,
@@ -363,6 +400,85 @@ struct Builder {
 }
 
 impl Builder {
+    /// A builder resolving `products` (id, category) against the given categories (None: the
+    /// store's, sorted) and `channels` (id, kind).
+    fn new(
+        categories: Option<&[String]>,
+        products: Vec<(i64, String)>,
+        channels: Vec<(i64, String)>,
+    ) -> Builder {
+        let config = match categories {
+            Some(c) => FeatureConfig {
+                product_categories: c.to_vec(),
+            },
+            None => {
+                let mut names: Vec<String> = products.iter().map(|(_, c)| c.clone()).collect();
+                names.sort();
+                names.dedup();
+                FeatureConfig {
+                    product_categories: names,
+                }
+            }
+        };
+        let categories = products
+            .iter()
+            .filter_map(|(id, c)| config.category_index(c).map(|i| (*id, i)))
+            .collect();
+        let channels = channels
+            .into_iter()
+            .filter_map(|(id, k)| ChannelKind::parse(&k).map(|k| (id, k)))
+            .collect();
+        Builder {
+            config,
+            ids: Vec::new(),
+            customers: Vec::new(),
+            histories: Vec::new(),
+            categories,
+            channels,
+            currency: (String::new(), 100.0),
+            last_day: None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn customer(
+        &mut self,
+        id: i64,
+        external_id: String,
+        status: String,
+        birth: Option<i64>,
+        acquired: Option<i64>,
+        income: Option<&str>,
+        assets: Option<&str>,
+        solvent: i64,
+    ) {
+        self.ids.push(id);
+        self.customers.push(ChurnCustomer {
+            id,
+            external_id,
+            status,
+        });
+        self.histories.push(CustomerHistory {
+            profile: Profile {
+                birth_date: birth.map(|d| Day(d as i32)),
+                acquisition_date: acquired.map(|d| Day(d as i32)),
+                income_band: income.and_then(Band::parse),
+                assets_band: assets.and_then(Band::parse),
+                solvent: solvent != 0,
+            },
+            ..CustomerHistory::default()
+        });
+    }
+
+    fn finish(self) -> ChurnHistories {
+        ChurnHistories {
+            config: self.config,
+            customers: self.customers,
+            histories: self.histories,
+            last_day: self.last_day.and_then(|d| to_naive(Day(d))),
+        }
+    }
+
     fn slot(&mut self, customer: i64) -> Option<&mut CustomerHistory> {
         let i = self.ids.binary_search(&customer).ok()?;
         self.histories.get_mut(i)
@@ -544,6 +660,25 @@ impl Builder {
         }
     }
 
+    fn alert(
+        &mut self,
+        customer: i64,
+        raised: i64,
+        offer_cost: Option<f64>,
+        outcome: Option<&str>,
+        outcome_at: Option<i64>,
+    ) {
+        // Alerts are the company's own doing: they do not move the last dated day of the data.
+        if let Some(h) = self.slot(customer) {
+            h.alerts.push(AlertRow {
+                raised: Timestamp(raised),
+                offer_cost,
+                outcome: outcome.and_then(AlertOutcome::parse),
+                outcome_at: outcome_at.map(Timestamp),
+            });
+        }
+    }
+
     fn survey(&mut self, customer: i64, date: i64, kind: &str, score: i64) {
         let Some(kind) = SurveyKind::parse(kind) else {
             return;
@@ -559,12 +694,12 @@ impl Builder {
     }
 }
 
-/// Streams the rows of `$sql` (binding `$bind` when given) through `$pool`, running `$body` on each.
+/// Streams the rows of `$sql` (binding the `i64`s of `$binds`) through `$pool`, running `$body` on each.
 macro_rules! each_row {
-    ($pool:expr, $sql:expr, $bind:expr, |$r:ident| $body:block) => {{
+    ($pool:expr, $sql:expr, $binds:expr, |$r:ident| $body:block) => {{
         let mut query = sqlx::query(sqlx::AssertSqlSafe($sql.as_str()));
-        if let Some(value) = $bind {
-            query = query.bind(value);
+        for value in $binds {
+            query = query.bind(*value);
         }
         let mut stream = query.fetch($pool);
         while let Some($r) = stream.try_next().await? {
@@ -573,15 +708,297 @@ macro_rules! each_row {
     }};
 }
 
+/// Reads every table of `q` into `b` through rusqlite, binding `binds` (the id range, if any).
+/// This is the SQLite file's path: sqlx decodes about half a million rows a second here, a prepared
+/// rusqlite statement several times that (BENCHMARKS.md).
+fn read_rows_sqlite(
+    conn: &rusqlite::Connection,
+    q: &Queries,
+    binds: &[i64],
+    b: &mut Builder,
+) -> rusqlite::Result<()> {
+    let params = || rusqlite::params_from_iter(binds.iter());
+    let mut statement = conn.prepare(&q.customers)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.customer(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get_ref(5)?.as_str_or_null()?,
+            r.get_ref(6)?.as_str_or_null()?,
+            r.get(7)?,
+        );
+    }
+    let mut statement = conn.prepare(&q.usage)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.usage(r.get(0)?, r.get(1)?, r.get_ref(2)?.as_str()?, r.get(3)?);
+    }
+    let mut statement = conn.prepare(&q.transactions)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.transaction(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get_ref(4)?.as_str()?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get_ref(7)?.as_str()?,
+        );
+    }
+    let mut statement = conn.prepare(&q.contracts)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.contract(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get_ref(4)?.as_str()?,
+            r.get(5)?,
+            r.get_ref(6)?.as_str()?,
+            r.get(7)?,
+        );
+    }
+    let mut statement = conn.prepare(&q.interactions)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.interaction(
+            r.get(0)?,
+            r.get(1)?,
+            r.get_ref(2)?.as_str()?,
+            r.get_ref(3)?.as_str()?,
+            r.get(4)?,
+            r.get(5)?,
+        );
+    }
+    let mut statement = conn.prepare(&q.complaints)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.complaint(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get_ref(5)?.as_str()?,
+        );
+    }
+    let mut statement = conn.prepare(&q.life_events)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.life_event(r.get(0)?, r.get_ref(1)?.as_str()?, r.get(2)?);
+    }
+    let mut statement = conn.prepare(&q.consents)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.consent(
+            r.get(0)?,
+            r.get_ref(1)?.as_str()?,
+            r.get_ref(2)?.as_str()?,
+            r.get_ref(3)?.as_str()?,
+            r.get(4)?,
+        );
+    }
+    let mut statement = conn.prepare(&q.surveys)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.survey(r.get(0)?, r.get(1)?, r.get_ref(2)?.as_str()?, r.get(3)?);
+    }
+    let mut statement = conn.prepare(&q.alerts)?;
+    let mut rows = statement.query(params())?;
+    while let Some(r) = rows.next()? {
+        b.alert(
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get_ref(3)?.as_str_or_null()?,
+            r.get(4)?,
+        );
+    }
+    Ok(())
+}
+
+/// The histories of `ids` (None: everybody) in a SQLite file, through a read-only rusqlite
+/// connection of its own. Blocking: run it on a blocking thread.
+fn read_histories_sqlite(
+    file: &Path,
+    categories: Option<&[String]>,
+    ids: Option<Range<i64>>,
+) -> Result<ChurnHistories, StoreError> {
+    let read = || -> rusqlite::Result<ChurnHistories> {
+        let conn = rusqlite::Connection::open_with_flags(
+            file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // One read transaction: every table is read from the same snapshot of the file.
+        conn.execute_batch("BEGIN")?;
+        let pairs = |sql: &str| -> rusqlite::Result<Vec<(i64, String)>> {
+            let mut statement = conn.prepare(sql)?;
+            let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        let mut b = Builder::new(
+            categories,
+            pairs("SELECT id, category FROM products")?,
+            pairs("SELECT id, kind FROM channels")?,
+        );
+        let (scope, binds) = match &ids {
+            Some(r) => (Scope::Ids(r.clone()), vec![r.start, r.end]),
+            None => (Scope::All, Vec::new()),
+        };
+        read_rows_sqlite(
+            &conn,
+            &Queries::new(BackendKind::Sqlite, &scope),
+            &binds,
+            &mut b,
+        )?;
+        conn.execute_batch("COMMIT")?;
+        Ok(b.finish())
+    };
+    read().map_err(|source| StoreError::Sqlite {
+        path: file.to_owned(),
+        source,
+    })
+}
+
 impl Store {
-    /// Every customer's history, with every row the store holds, read with one query per table.
-    /// `categories`: the product categories to index (those of a trained model); None takes the
-    /// store's categories, sorted.
+    /// Every customer's history, with every row the store holds. `categories`: the product
+    /// categories to index (those of a trained model); None takes the store's categories, sorted.
+    /// A SQLite file is read through rusqlite, anything else through sqlx, with the same queries.
     pub async fn churn_histories(
         &self,
         categories: Option<&[String]>,
     ) -> Result<ChurnHistories, StoreError> {
-        self.load_histories(categories, None).await
+        self.read_histories(categories, None).await
+    }
+
+    /// The histories of the customers whose row id is in `ids` (see [`Store::churn_id_ranges`]),
+    /// exactly as [`Store::churn_histories`] gives them. `last_day` is that of these customers' rows.
+    pub async fn churn_histories_range(
+        &self,
+        categories: Option<&[String]>,
+        ids: Range<i64>,
+    ) -> Result<ChurnHistories, StoreError> {
+        self.read_histories(categories, Some(ids)).await
+    }
+
+    /// [`Store::churn_histories_range`] through sqlx whatever the backend: the portable path, kept
+    /// callable so that the SQLite file's fast path can be checked against it.
+    pub async fn churn_histories_range_sqlx(
+        &self,
+        categories: Option<&[String]>,
+        ids: Range<i64>,
+    ) -> Result<ChurnHistories, StoreError> {
+        let scope = Scope::Ids(ids);
+        self.load_histories(categories, &scope).await
+    }
+
+    async fn read_histories(
+        &self,
+        categories: Option<&[String]>,
+        ids: Option<Range<i64>>,
+    ) -> Result<ChurnHistories, StoreError> {
+        let started = std::time::Instant::now();
+        let loaded = match &self.sqlite_file {
+            Some(file) => {
+                let (file, categories) = (file.clone(), categories.map(<[String]>::to_vec));
+                tokio::task::spawn_blocking(move || {
+                    read_histories_sqlite(&file, categories.as_deref(), ids)
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the history reader stopped: {e}")))??
+            }
+            None => {
+                let scope = ids.map_or(Scope::All, Scope::Ids);
+                self.load_histories(categories, &scope).await?
+            }
+        };
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            customers = loaded.customers.len(),
+            "churn histories read"
+        );
+        Ok(loaded)
+    }
+
+    /// Row-id ranges of consecutive customers, `per_range` customers each (the last one fewer), in
+    /// increasing order and covering every customer: what a run over the whole base goes through
+    /// one range at a time, so that only one range's histories are held at once.
+    pub async fn churn_id_ranges(&self, per_range: usize) -> Result<Vec<Range<i64>>, StoreError> {
+        let ids: Vec<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM customers ORDER BY id").fetch_all(pool).await?
+        });
+        Ok(ids
+            .chunks(per_range.max(1))
+            .map(|chunk| chunk[0]..chunk[chunk.len() - 1] + 1)
+            .collect())
+    }
+
+    /// The last day any row of the histories is dated, as [`ChurnHistories::last_day`] of a read of
+    /// everybody gives it, without reading the histories; None without rows.
+    pub async fn churn_last_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+        let kind = self.backend_kind();
+        let sql = [
+            format!("SELECT MAX({}) FROM usage", month_number(kind, "period")),
+            format!(
+                "SELECT MAX({}) FROM transactions",
+                seconds(kind, "occurred_at")
+            ),
+            format!(
+                "SELECT MAX({}) FROM contracts",
+                day_number(kind, "cancelled_on")
+            ),
+            format!(
+                "SELECT MAX({}) FROM interactions",
+                seconds(kind, "occurred_at")
+            ),
+            format!("SELECT MAX({}) FROM complaints", seconds(kind, "opened_at")),
+            format!(
+                "SELECT MAX({}) FROM life_events",
+                day_number(kind, "occurred_on")
+            ),
+            format!(
+                "SELECT MAX({}) FROM surveys",
+                day_number(kind, "answered_on")
+            ),
+        ];
+        let mut maxima = [None::<i64>; 7];
+        with_pool!(self, pool => {
+            for (m, sql) in maxima.iter_mut().zip(sql) {
+                *m = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await?;
+            }
+        });
+        let [
+            usage,
+            transactions,
+            contracts,
+            interactions,
+            complaints,
+            life_events,
+            surveys,
+        ] = maxima;
+        let day_of_seconds = |s: Option<i64>| s.map(|s| Timestamp(s).day().0);
+        let days = [
+            usage.map(|m| Month(m as i32).last_day().0),
+            day_of_seconds(transactions),
+            contracts.map(|d| d as i32),
+            day_of_seconds(interactions),
+            day_of_seconds(complaints),
+            life_events.map(|d| d as i32),
+            surveys.map(|d| d as i32),
+        ];
+        Ok(days
+            .into_iter()
+            .flatten()
+            .max()
+            .and_then(|d| to_naive(Day(d))))
     }
 
     /// One customer's history (for alert-time scoring), by external id; None for an unknown id.
@@ -590,132 +1007,90 @@ impl Store {
         external_id: &str,
         categories: Option<&[String]>,
     ) -> Result<Option<(ChurnCustomer, CustomerHistory)>, StoreError> {
-        let mut loaded = self.load_histories(categories, Some(external_id)).await?;
+        let mut loaded = self
+            .load_histories(categories, &Scope::One(external_id))
+            .await?;
         match (loaded.customers.pop(), loaded.histories.pop()) {
             (Some(c), Some(h)) => Ok(Some((c, h))),
             _ => Ok(None),
         }
     }
 
+    /// The histories of `scope` through sqlx.
     async fn load_histories(
         &self,
         categories: Option<&[String]>,
-        only: Option<&str>,
+        scope: &Scope<'_>,
     ) -> Result<ChurnHistories, StoreError> {
-        let kind = self.backend_kind();
-        let q = Queries::new(kind, only.is_some());
-        let started = std::time::Instant::now();
+        let q = Queries::new(self.backend_kind(), scope);
         with_pool!(self, pool => {
             let products: Vec<(i64, String)> = sqlx::query_as("SELECT id, category FROM products")
                 .fetch_all(pool)
                 .await?;
-            let config = match categories {
-                Some(c) => FeatureConfig { product_categories: c.to_vec() },
-                None => {
-                    let mut names: Vec<String> = products.iter().map(|(_, c)| c.clone()).collect();
-                    names.sort();
-                    names.dedup();
-                    FeatureConfig { product_categories: names }
-                }
-            };
-            let categories: HashMap<i64, u16> = products
-                .iter()
-                .filter_map(|(id, c)| config.category_index(c).map(|i| (*id, i)))
-                .collect();
-            let channels: HashMap<i64, ChannelKind> =
-                sqlx::query_as::<_, (i64, String)>("SELECT id, kind FROM channels")
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .filter_map(|(id, k)| ChannelKind::parse(&k).map(|k| (id, k)))
-                    .collect();
-            let mut b = Builder {
-                ids: Vec::new(),
-                histories: Vec::new(),
-                categories,
-                channels,
-                currency: (String::new(), 100.0),
-                last_day: None,
-            };
-            let mut customers = Vec::new();
-            each_row!(pool, q.customers, only, |r| {
-                let birth: Option<i64> = r.try_get(3)?;
-                let acquired: Option<i64> = r.try_get(4)?;
-                let income: Option<&str> = r.try_get(5)?;
-                let assets: Option<&str> = r.try_get(6)?;
-                let solvent: i64 = r.try_get(7)?;
-                b.ids.push(r.try_get(0)?);
-                customers.push(ChurnCustomer {
-                    id: r.try_get(0)?,
-                    external_id: r.try_get(1)?,
-                    status: r.try_get(2)?,
-                });
-                b.histories.push(CustomerHistory {
-                    profile: Profile {
-                        birth_date: birth.map(|d| Day(d as i32)),
-                        acquisition_date: acquired.map(|d| Day(d as i32)),
-                        income_band: income.and_then(Band::parse),
-                        assets_band: assets.and_then(Band::parse),
-                        solvent: solvent != 0,
-                    },
-                    ..CustomerHistory::default()
-                });
-            });
-            let one: Option<i64> = match only {
-                Some(_) => match b.ids.first() {
-                    Some(&id) => Some(id),
-                    None => {
-                        return Ok(ChurnHistories { config, customers, histories: Vec::new(), last_day: None });
-                    }
+            let channels: Vec<(i64, String)> = sqlx::query_as("SELECT id, kind FROM channels")
+                .fetch_all(pool)
+                .await?;
+            let mut b = Builder::new(categories, products, channels);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.customers.as_str()));
+            match scope {
+                Scope::All => {}
+                Scope::One(external_id) => query = query.bind(*external_id),
+                Scope::Ids(ids) => query = query.bind(ids.start).bind(ids.end),
+            }
+            let mut stream = query.fetch(pool);
+            while let Some(r) = stream.try_next().await? {
+                b.customer(
+                    r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
+                    r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
+                );
+            }
+            drop(stream);
+            let binds: Vec<i64> = match scope {
+                Scope::All => Vec::new(),
+                Scope::One(_) => match b.ids.first() {
+                    Some(&id) => vec![id],
+                    None => return Ok(b.finish()),
                 },
-                None => None,
+                Scope::Ids(ids) => vec![ids.start, ids.end],
             };
-            each_row!(pool, q.usage, one, |r| {
+            each_row!(pool, q.usage, &binds, |r| {
                 b.usage(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
             });
-            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "churn histories: usage read");
-            each_row!(pool, q.transactions, one, |r| {
+            each_row!(pool, q.transactions, &binds, |r| {
                 b.transaction(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
                     r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
                 );
             });
-            each_row!(pool, q.contracts, one, |r| {
+            each_row!(pool, q.contracts, &binds, |r| {
                 b.contract(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
                     r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
                 );
             });
-            each_row!(pool, q.interactions, one, |r| {
+            each_row!(pool, q.interactions, &binds, |r| {
                 b.interaction(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?,
                 );
             });
-            each_row!(pool, q.complaints, one, |r| {
+            each_row!(pool, q.complaints, &binds, |r| {
                 b.complaint(
                     r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?,
                 );
             });
-            each_row!(pool, q.life_events, one, |r| {
+            each_row!(pool, q.life_events, &binds, |r| {
                 b.life_event(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
             });
-            each_row!(pool, q.consents, one, |r| {
+            each_row!(pool, q.consents, &binds, |r| {
                 b.consent(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
             });
-            each_row!(pool, q.surveys, one, |r| {
+            each_row!(pool, q.surveys, &binds, |r| {
                 b.survey(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
             });
-            tracing::debug!(
-                seconds = started.elapsed().as_secs_f64(),
-                customers = customers.len(),
-                "churn histories read"
-            );
-            Ok(ChurnHistories {
-                config,
-                customers,
-                histories: b.histories,
-                last_day: b.last_day.and_then(|d| to_naive(Day(d))),
-            })
+            each_row!(pool, q.alerts, &binds, |r| {
+                b.alert(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+            });
+            Ok(b.finish())
         })
     }
 
@@ -855,8 +1230,60 @@ impl Store {
         as_of: NaiveDate,
         scores: &[ScoreRow],
     ) -> Result<usize, StoreError> {
+        self.replace_scores(version, as_of, None, scores).await
+    }
+
+    /// Replaces the scores of the customers whose row id is in `ids` (one of
+    /// [`Store::churn_id_ranges`]) by `scores`, in one short transaction: a run over the whole base
+    /// saves range by range, so neither the scores nor SQLite's write lock are held for the whole
+    /// run. A customer's score is always whole, from this run or the previous one. The deciles
+    /// written are ranks within the range until [`Store::rank_churn_scores`] ranks them all.
+    pub async fn save_churn_scores_range(
+        &self,
+        version: i64,
+        as_of: NaiveDate,
+        ids: Range<i64>,
+        scores: &[ScoreRow],
+    ) -> Result<usize, StoreError> {
+        if let Some(s) = scores.iter().find(|s| !ids.contains(&s.customer)) {
+            return Err(StoreError::Invalid(format!(
+                "score of customer row {} outside the range {}..{}",
+                s.customer, ids.start, ids.end
+            )));
+        }
+        self.replace_scores(version, as_of, Some(ids), scores).await
+    }
+
+    /// Sets every score's decile to its rank among all the scores (1: the riskiest tenth; equal
+    /// risks by customer row id), as [`Store::save_churn_scores`] ranks the rows it is given.
+    pub async fn rank_churn_scores(&self) -> Result<(), StoreError> {
+        let sql = "UPDATE churn_scores SET decile = r.decile FROM (SELECT customer_id, \
+                   (ROW_NUMBER() OVER (ORDER BY risk DESC, customer_id) - 1) * 10 / COUNT(*) OVER () + 1 AS decile \
+                   FROM churn_scores) AS r WHERE churn_scores.customer_id = r.customer_id \
+                   AND churn_scores.decile <> r.decile";
+        let _turn = self.write_turn().await;
+        with_pool!(self, pool => {
+            sqlx::query(sql).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes the scores of `ids` (None: all) and inserts `scores` in one transaction.
+    async fn replace_scores(
+        &self,
+        version: i64,
+        as_of: NaiveDate,
+        ids: Option<Range<i64>>,
+        scores: &[ScoreRow],
+    ) -> Result<usize, StoreError> {
+        // Ranks by decreasing risk, equal risks by customer row id: what `rank_churn_scores` does.
         let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_by(|&a, &b| scores[b].risk.total_cmp(&scores[a].risk));
+        order.sort_by(|&a, &b| {
+            scores[b]
+                .risk
+                .total_cmp(&scores[a].risk)
+                .then(scores[a].customer.cmp(&scores[b].customer))
+        });
         let mut decile = vec![0i64; scores.len()];
         for (rank, &i) in order.iter().enumerate() {
             decile[i] = (rank * 10 / scores.len().max(1)) as i64 + 1;
@@ -868,7 +1295,18 @@ impl Store {
         let _turn = self.write_turn().await;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM churn_scores").execute(&mut *tx).await?;
+            match &ids {
+                None => {
+                    sqlx::query("DELETE FROM churn_scores").execute(&mut *tx).await?;
+                }
+                Some(ids) => {
+                    sqlx::query("DELETE FROM churn_scores WHERE customer_id >= $1 AND customer_id < $2")
+                        .bind(ids.start)
+                        .bind(ids.end)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             let rows: Vec<usize> = (0..scores.len()).collect();
             for chunk in rows.chunks(SCORES_PER_STATEMENT) {
                 let mut qb = sqlx::QueryBuilder::new(

@@ -9,12 +9,12 @@ use chrono::{Days, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use fidelis_analytics::churn::tabular::{CvOptions, TableOptions, evaluate_table};
 use fidelis_analytics::churn::{
-    CancellationRule, Day, Evaluation, Explainer, FeatureConfig, FeatureFactory, GbdtParams,
-    LabelConfig, TrainOptions, build_training_set, is_customer_at, lift_curve, roc_curve,
-    train_churn,
+    CancellationRule, Day, Evaluation, Explainer, FeatureConfig, FeatureFactory, GbdtModel,
+    GbdtParams, LabelConfig, TrainOptions, build_training_set, is_customer_at, lift_curve,
+    roc_curve, train_churn,
 };
 use fidelis_store::churn::{date_of, day_of};
-use fidelis_store::{ModelKind, NewModel, ScoreReason, ScoreRow, Store};
+use fidelis_store::{ChurnHistories, ModelKind, NewModel, ScoreReason, ScoreRow, Store};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -224,6 +224,9 @@ pub struct ScoreChurnArgs {
     /// Reasons kept per customer.
     #[arg(long, default_value_t = 3)]
     top_reasons: usize,
+    /// Customers read, scored and saved at a time (memory grows with it, not with the base).
+    #[arg(long, default_value_t = SCORE_BATCH)]
+    batch: usize,
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
@@ -530,11 +533,14 @@ struct ScoreSummary {
     scored: usize,
     mean_risk: f64,
     bands: Vec<fidelis_store::RiskBand>,
+    read_seconds: f64,
+    /// Features, model and reasons.
     features_seconds: f64,
     total_seconds: f64,
 }
 
-/// Customers scored per batch: bounds the feature matrix to ~60 MB.
+/// Customers read, scored and saved per range: bounds the histories held (about 1 GB per 100,000
+/// generated customers) and the feature matrix (~60 MB) whatever the size of the base.
 const SCORE_BATCH: usize = 50_000;
 
 pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
@@ -547,73 +553,56 @@ pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
         .context("no active churn model: run `fidelis train churn --db …` first")?;
     let categories: Vec<String> = serde_json::from_value(stored.params["categories"].clone())
         .map_err(|e| anyhow!("churn model {}: product categories: {e}", stored.version))?;
-    let loaded = store
-        .churn_histories(Some(&categories))
-        .await
-        .context("reading the histories")?;
     let as_of = match args.as_of {
         Some(d) => d,
-        None => default_as_of(loaded.last_day)?,
+        None => default_as_of(store.churn_last_day().await?)?,
     };
+    if args.batch == 0 {
+        bail!("--batch 0: expected at least 1 customer per batch");
+    }
     let t = day_of(as_of);
-    // Current customers: acquired before the date, with a running contract if they ever had one,
-    // and some activity; whatever their activity since, as the model was trained on snapshots.
-    let membership = LabelConfig {
-        inactivity_days: None,
-        ..LabelConfig::default()
-    };
-    let current: Vec<usize> = (0..loaded.customers.len())
-        .filter(|&i| {
-            loaded.customers[i].status != "prospect"
-                && is_customer_at(&loaded.histories[i], t, &membership)
-        })
-        .collect();
     let factory = FeatureFactory::new(FeatureConfig {
-        product_categories: categories,
+        product_categories: categories.clone(),
     });
     let explainer = Explainer::new(&model, factory.catalogue());
-    let computing = Instant::now();
-    let mut rows = Vec::with_capacity(current.len());
-    for batch in current.chunks(SCORE_BATCH) {
-        let pairs: Vec<_> = batch.iter().map(|&i| (&loaded.histories[i], t)).collect();
-        let x = factory.compute_at(&pairs);
-        let x = if x.names() == model.feature_names.as_slice() {
-            x
-        } else {
-            x.select_named(&model.feature_names)
-                .context("the active model's features")?
-        };
-        let explained = explainer.explain(&x, args.top_reasons)?;
-        for (&i, e) in batch.iter().zip(explained) {
-            rows.push(ScoreRow {
-                customer: loaded.customers[i].id,
-                risk: e.probability,
-                reasons: e
-                    .reasons
-                    .into_iter()
-                    .map(|r| ScoreReason {
-                        feature: r.feature,
-                        text: r.text,
-                        contribution: r.contribution,
-                    })
-                    .collect(),
-            });
+    // Range by range: read, featurise, score, save; only one range's histories are held. Every
+    // customer's score depends only on its own history, so the ranges change nothing.
+    let (mut customers, mut scored, mut risk_sum) = (0usize, 0usize, 0.0f64);
+    let (mut read_seconds, mut features_seconds) = (0.0, 0.0);
+    for range in store.churn_id_ranges(args.batch).await? {
+        let reading = Instant::now();
+        let loaded = store
+            .churn_histories_range(Some(&categories), range.clone())
+            .await
+            .context("reading the histories")?;
+        read_seconds += reading.elapsed().as_secs_f64();
+        let computing = Instant::now();
+        let rows = score_histories(&loaded, t, &factory, &explainer, &model, args.top_reasons)?;
+        features_seconds += computing.elapsed().as_secs_f64();
+        customers += loaded.customers.len();
+        // Added one by one, in customer order: the mean does not depend on the ranges.
+        for r in &rows {
+            risk_sum += r.risk;
         }
+        scored += store
+            .save_churn_scores_range(stored.version, as_of, range, &rows)
+            .await
+            .context("saving the scores")?;
     }
-    let features_seconds = computing.elapsed().as_secs_f64();
-    let scored = store
-        .save_churn_scores(stored.version, as_of, &rows)
+    store
+        .rank_churn_scores()
         .await
-        .context("saving the scores")?;
+        .context("ranking the scores")?;
     let bands = store.risk_distribution().await?;
     store.close().await;
     let summary = ScoreSummary {
         model_version: stored.version,
         as_of,
-        customers: loaded.customers.len(),
+        customers,
         scored,
-        mean_risk: rows.iter().map(|r| r.risk).sum::<f64>() / rows.len().max(1) as f64,
+        mean_risk: risk_sum / scored.max(1) as f64,
         bands,
+        read_seconds,
         features_seconds,
         total_seconds: started.elapsed().as_secs_f64(),
     };
@@ -639,4 +628,53 @@ pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The risk and reasons of the current customers among `loaded` as of `t`: acquired before the
+/// date, with a running contract if they ever had one, and some activity, whatever their activity
+/// since, as the model was trained on snapshots.
+fn score_histories(
+    loaded: &ChurnHistories,
+    t: Day,
+    factory: &FeatureFactory,
+    explainer: &Explainer,
+    model: &GbdtModel,
+    top_reasons: usize,
+) -> Result<Vec<ScoreRow>> {
+    let membership = LabelConfig {
+        inactivity_days: None,
+        ..LabelConfig::default()
+    };
+    let current: Vec<usize> = (0..loaded.customers.len())
+        .filter(|&i| {
+            loaded.customers[i].status != "prospect"
+                && is_customer_at(&loaded.histories[i], t, &membership)
+        })
+        .collect();
+    let pairs: Vec<_> = current.iter().map(|&i| (&loaded.histories[i], t)).collect();
+    let x = factory.compute_at(&pairs);
+    let x = if x.names() == model.feature_names.as_slice() {
+        x
+    } else {
+        x.select_named(&model.feature_names)
+            .context("the active model's features")?
+    };
+    let explained = explainer.explain(&x, top_reasons)?;
+    Ok(current
+        .iter()
+        .zip(explained)
+        .map(|(&i, e)| ScoreRow {
+            customer: loaded.customers[i].id,
+            risk: e.probability,
+            reasons: e
+                .reasons
+                .into_iter()
+                .map(|r| ScoreReason {
+                    feature: r.feature,
+                    text: r.text,
+                    contribution: r.contribution,
+                })
+                .collect(),
+        })
+        .collect())
 }

@@ -135,6 +135,11 @@ named_enum! {
     SurveyKind { Nps = "nps", Csat = "csat", Ces = "ces" }
 }
 
+named_enum! {
+    /// What the agent recorded after showing a departure alert.
+    AlertOutcome { Accepted = "accepted", Declined = "declined", NotRelevant = "not_relevant" }
+}
+
 /// The customer record's fields that features use. Bands and solvency are taken as they are: the
 /// store keeps only their current values, so for old snapshots they may know a little of the
 /// future (an insolvency flagged since). Pass the values as they were when a history exists.
@@ -271,6 +276,21 @@ pub struct SurveyRow {
     pub score: u8,
 }
 
+/// A departure alert shown to an agent when the customer made contact, and what came of it: the
+/// agents' outcomes are training feedback (an offer declined says more than the contact itself).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AlertRow {
+    /// When it was raised.
+    pub raised: Timestamp,
+    /// Cost of the retention offer shown, in currency units; None when no offer was shown
+    /// (insolvent customers, the termination strategy, or no offer worth its cost).
+    pub offer_cost: Option<f64>,
+    /// The agent's outcome, once recorded.
+    pub outcome: Option<AlertOutcome>,
+    /// When the outcome was recorded; an outcome without a time is never believed known.
+    pub outcome_at: Option<Timestamp>,
+}
+
 /// Everything the factory may know about one customer. It may run past any snapshot date.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerHistory {
@@ -292,4 +312,7 @@ pub struct CustomerHistory {
     pub consents: Vec<ConsentRow>,
     /// Survey answers.
     pub surveys: Vec<SurveyRow>,
+    /// Departure alerts and their outcomes.
+    #[serde(default)]
+    pub alerts: Vec<AlertRow>,
 }

@@ -40,10 +40,10 @@ pub use explain::{Explainer, Explanation, Reason, explain};
 pub use features::{FeatureConfig, FeatureFactory, FeatureSpec, Unit};
 pub use gbdt::{GbdtModel, GbdtParams, fit_gbdt, fit_gbdt_regression, sigmoid};
 pub use history::{
-    Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
-    ContractStatus, CustomerHistory, Direction, InteractionRow, LifeEventKind, LifeEventRow,
-    Operation, Profile, SurveyKind, SurveyRow, TransactionKind, TransactionRow, UsageMetric,
-    UsageRow,
+    AlertOutcome, AlertRow, Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose,
+    ConsentRow, ContractRow, ContractStatus, CustomerHistory, Direction, InteractionRow,
+    LifeEventKind, LifeEventRow, Operation, Profile, SurveyKind, SurveyRow, TransactionKind,
+    TransactionRow, UsageMetric, UsageRow,
 };
 pub use labels::{
     CancellationRule, LabelConfig, SnapshotRow, TrainingSet, build_training_set, departed_within,

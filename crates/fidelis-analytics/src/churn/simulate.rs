@@ -2,15 +2,39 @@
 //! example): two years of monthly usage, a contract, contacts, purchases, complaints and NPS
 //! answers, following the synthetic data set's story in miniature. Everyone is a customer at `t`;
 //! about 30 % cancel in the 200 days after it, and their usage falls and their complaints rise from
-//! a decision 60–180 days before. Deterministic per seed; not meant to be realistic beyond that.
+//! a decision 60–180 days before. A quarter had a departure alert in the 180 days before `t`, and
+//! the agent's outcome moves the odds: of those who declined the retention offer 75 % cancel, of
+//! those who accepted it 8 %. Deterministic per seed; not meant to be realistic beyond that.
 
 use super::calendar::{Day, Month, Timestamp};
 use super::history::{
-    Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose, ConsentRow, ContractRow,
-    ContractStatus, CustomerHistory, Direction, InteractionRow, Operation, Profile, SurveyKind,
-    SurveyRow, TransactionKind, TransactionRow, UsageMetric, UsageRow,
+    AlertOutcome, AlertRow, Band, ChannelKind, ComplaintRow, ConsentChannel, ConsentPurpose,
+    ConsentRow, ContractRow, ContractStatus, CustomerHistory, Direction, InteractionRow, Operation,
+    Profile, SurveyKind, SurveyRow, TransactionKind, TransactionRow, UsageMetric, UsageRow,
 };
 use crate::btyd::simulate::Rng;
+
+/// A departure alert in the 180 days before `t` for a quarter of the customers: an offer shown to
+/// most, and an outcome recorded within three days for most (possibly after `t`).
+fn simulated_alert(rng: &mut Rng, t: Day) -> Option<AlertRow> {
+    if rng.uniform() >= 0.25 {
+        return None;
+    }
+    let raised = Timestamp(t.plus(-1 - rng.below(180) as i32).start().0 + 40_000);
+    let offer_cost = (rng.uniform() < 0.85).then(|| 5.0 * (1 + rng.below(10)) as f64);
+    let outcome = match rng.below(20) {
+        0..=6 => Some(AlertOutcome::Accepted),
+        7..=13 => Some(AlertOutcome::Declined),
+        14..=16 => Some(AlertOutcome::NotRelevant),
+        _ => None,
+    };
+    Some(AlertRow {
+        raised,
+        offer_cost,
+        outcome,
+        outcome_at: outcome.map(|_| raised.plus_days(rng.uniform() * 3.0)),
+    })
+}
 
 /// One simulated customer with history up to `t`; about 30 % cancel in the 200 days after it.
 pub fn simulated_history(rng: &mut Rng, t: Day) -> CustomerHistory {
@@ -23,8 +47,15 @@ pub fn simulated_history(rng: &mut Rng, t: Day) -> CustomerHistory {
         assets_band: Some(Band::ALL[rng.below(4) as usize]),
         solvent: rng.uniform() > 0.03,
     };
-    // Everyone is still a customer at t; 30 % cancel within 200 days.
-    let cancel = (rng.uniform() < 0.3).then(|| t.plus(rng.below(200) as i32));
+    // Everyone is still a customer at t; 30 % cancel within 200 days, fewer after accepting a
+    // retention offer, more after declining one.
+    let alert = simulated_alert(rng, t);
+    let leave = match alert.and_then(|a| a.outcome) {
+        Some(AlertOutcome::Accepted) => 0.08,
+        Some(AlertOutcome::Declined) => 0.75,
+        _ => 0.3,
+    };
+    let cancel = (rng.uniform() < leave).then(|| t.plus(rng.below(200) as i32));
     let decision = cancel.map(|c| c.plus(-(60 + rng.below(120) as i32)));
     let base: Vec<f64> = (0..6)
         .map(|k| [50.0, 150.0, 100.0, 8000.0, 15.0, 20.0][k] * (0.3 + rng.uniform()))
@@ -110,6 +141,7 @@ pub fn simulated_history(rng: &mut Rng, t: Day) -> CustomerHistory {
             });
         }
     }
+    h.alerts.extend(alert);
     h.consents.push(ConsentRow {
         channel: ConsentChannel::Email,
         purpose: ConsentPurpose::Marketing,

@@ -1321,3 +1321,213 @@ fn bad_input_is_an_error_not_a_panic() {
     });
     assert!(broken.validate().is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Departure alerts and the agents' outcomes as training feedback.
+
+#[test]
+fn alert_outcomes_are_feedback_the_model_learns() {
+    // The shared simulator plants alerts: after a declined offer 75 % cancel, after an accepted
+    // one 8 %, otherwise 30 %.
+    let t = snapshot();
+    let factory = FeatureFactory::new(FeatureConfig::default());
+    let histories = simulate::simulated_histories(3000, 21, t);
+    let config = LabelConfig {
+        horizon_days: 200,
+        ..LabelConfig::default()
+    };
+    let set = build_training_set(&factory, &histories, &[t], t.plus(199), &config).unwrap();
+    let options = TrainOptions {
+        gbdt: quick_params(),
+        logistic: None,
+        reduction_tolerance: None,
+        ..TrainOptions::default()
+    };
+    let training = train_churn(&set, &options).unwrap();
+    let top: Vec<&str> = training
+        .importance
+        .iter()
+        .take(10)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    eprintln!(
+        "alerts planted: AUC {:.3}, top {top:?}",
+        training.validation.auc
+    );
+    assert!(
+        top.iter()
+            .any(|n| n.contains("alert") || n.contains("offer")),
+        "{top:?}"
+    );
+
+    // The same customers, their latest alert's outcome set to declined, then to accepted: the
+    // model puts the decliners at higher risk.
+    let alerted: Vec<&CustomerHistory> = histories
+        .iter()
+        .filter(|h| {
+            h.alerts
+                .iter()
+                .any(|a| a.outcome_at.is_some_and(|o| o < t.start()))
+        })
+        .collect();
+    assert!(alerted.len() > 400, "{} alerted", alerted.len());
+    let with_outcome = |outcome: AlertOutcome| -> Vec<f64> {
+        let changed: Vec<CustomerHistory> = alerted
+            .iter()
+            .map(|h| {
+                let mut h = (*h).clone();
+                for a in &mut h.alerts {
+                    a.outcome = Some(outcome);
+                }
+                h
+            })
+            .collect();
+        let x = factory.compute(&changed, t);
+        training
+            .model
+            .predict(&x.select_named(&training.model.feature_names).unwrap())
+            .unwrap()
+    };
+    let (declined, accepted) = (
+        with_outcome(AlertOutcome::Declined),
+        with_outcome(AlertOutcome::Accepted),
+    );
+    let higher = declined
+        .iter()
+        .zip(&accepted)
+        .filter(|(d, a)| d > a)
+        .count();
+    let mean = |p: &[f64]| p.iter().sum::<f64>() / p.len() as f64;
+    eprintln!(
+        "declined {:.3} vs accepted {:.3} mean risk; higher for {higher} of {}",
+        mean(&declined),
+        mean(&accepted),
+        alerted.len()
+    );
+    assert!(mean(&declined) > mean(&accepted) + 0.2);
+    assert!(
+        higher * 10 > alerted.len() * 9,
+        "{higher} of {}",
+        alerted.len()
+    );
+}
+
+#[test]
+fn an_alert_outcome_recorded_after_the_snapshot_is_not_seen() {
+    let factory = FeatureFactory::new(FeatureConfig::default());
+    let t = snapshot();
+    let histories = simulate(100, 31, story());
+    let alert = |raised: Timestamp, outcome: Option<(AlertOutcome, Timestamp)>| AlertRow {
+        raised,
+        offer_cost: Some(30.0),
+        outcome: outcome.map(|(o, _)| o),
+        outcome_at: outcome.map(|(_, at)| at),
+    };
+    let with = |alerts: &[AlertRow]| -> FeatureMatrix {
+        let changed: Vec<CustomerHistory> = histories
+            .iter()
+            .map(|h| {
+                let mut h = h.clone();
+                h.alerts = alerts.to_vec();
+                h
+            })
+            .collect();
+        factory.compute(&changed, t)
+    };
+    let bits = |m: &FeatureMatrix| m.values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let raised = at(t.plus(-10), 10);
+    let pending = with(&[alert(raised, None)]);
+    // Declined at the snapshot's first instant or later: the alert is seen, its outcome is not.
+    for later in [t.start(), at(t, 12), at(t.plus(30), 9)] {
+        let declined_later = with(&[alert(raised, Some((AlertOutcome::Declined, later)))]);
+        assert_eq!(
+            bits(&pending),
+            bits(&declined_later),
+            "outcome at {later:?}"
+        );
+    }
+    // An outcome without a time is never believed known.
+    let undated = with(&[AlertRow {
+        outcome: Some(AlertOutcome::Declined),
+        ..alert(raised, None)
+    }]);
+    assert_eq!(bits(&pending), bits(&undated));
+    // Alerts raised on the snapshot day or after are not seen at all.
+    let none = with(&[]);
+    let future = with(&[
+        alert(t.start(), Some((AlertOutcome::Accepted, at(t, 1)))),
+        alert(at(t.plus(3), 9), None),
+    ]);
+    assert_eq!(bits(&none), bits(&future));
+    // Recorded the day before, the same outcome is seen.
+    let known = with(&[alert(
+        raised,
+        Some((AlertOutcome::Declined, at(t.plus(-1), 9))),
+    )]);
+    assert_ne!(bits(&pending), bits(&known));
+
+    // Values, by name, for the first customer.
+    let value = |m: &FeatureMatrix, name: &str| {
+        let j = factory.names().iter().position(|n| n == name).unwrap();
+        m.row(0)[j]
+    };
+    let check = |m: &FeatureMatrix, expected: &[(&str, f32)]| {
+        for &(name, want) in expected {
+            let got = value(m, name);
+            assert!(
+                (got - want).abs() < 1e-4 || (got.is_nan() && want.is_nan()),
+                "{name}: {got} instead of {want}"
+            );
+        }
+    };
+    check(
+        &known,
+        &[
+            ("alerts_90d", 1.0),
+            ("alert_offers_180d", 1.0),
+            ("alerts_declined_180d", 1.0),
+            ("alerts_accepted_365d", 0.0),
+            ("alerts_without_outcome_180d", 0.0),
+            ("alert_acceptance_share_365d", 0.0),
+            ("last_alert_declined", 1.0),
+            ("last_alert_accepted", 0.0),
+            ("days_since_offer_declined", 10.0 - 10.0 / 24.0),
+            ("days_since_offer_accepted", f32::NAN),
+        ],
+    );
+    check(
+        &pending,
+        &[
+            ("alerts_declined_180d", 0.0),
+            ("alerts_without_outcome_180d", 1.0),
+            ("alert_acceptance_share_365d", f32::NAN),
+            ("last_alert_declined", f32::NAN),
+            ("days_since_offer_declined", f32::NAN),
+        ],
+    );
+    check(
+        &none,
+        &[("alerts_365d", 0.0), ("days_since_last_alert", f32::NAN)],
+    );
+    let accepted = with(&[
+        alert(
+            at(t.plus(-200), 9),
+            Some((AlertOutcome::Declined, at(t.plus(-200), 10))),
+        ),
+        alert(raised, Some((AlertOutcome::Accepted, at(t.plus(-9), 9)))),
+    ]);
+    check(
+        &accepted,
+        &[
+            ("alerts_90d", 1.0),
+            ("alerts_365d", 2.0),
+            ("alerts_declined_180d", 0.0),
+            ("alerts_declined_365d", 1.0),
+            ("alert_acceptance_share_365d", 0.5),
+            ("accepted_offer_cost_365d", 30.0),
+            ("last_alert_accepted", 1.0),
+            ("last_alert_declined", 0.0),
+            ("days_since_last_alert", 10.0 - 10.0 / 24.0),
+        ],
+    );
+}

@@ -452,3 +452,48 @@ fn train_and_score_refuse_bad_input_clearly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no dated history"), "{}", stderr(&o));
 }
+
+/// Every customer's stored score (risk, reasons, date, model), by external id.
+fn all_scores(cwd: &Path) -> Vec<(String, Option<fidelis_store::ChurnScore>)> {
+    runtime().block_on(async {
+        let store = Store::open(&format!("sqlite://{}", cwd.join("c.db").display()))
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for (_, id) in store.customer_keys().await.unwrap() {
+            let score = store.churn_score(&id).await.unwrap();
+            out.push((id, score));
+        }
+        store.close().await;
+        out
+    })
+}
+
+#[test]
+fn scoring_range_by_range_gives_the_scores_of_scoring_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let db = generated(cwd, 700, 9);
+    json(&fidelis(
+        cwd,
+        &["train", "churn", "--db", &db, "--no-reduction", "--json"],
+    ));
+    let score = |batch: &str| {
+        json(&fidelis(
+            cwd,
+            &["score", "churn", "--db", &db, "--batch", batch, "--json"],
+        ))
+    };
+    // Everybody in one range, then ranges of 53 customers (the last one shorter).
+    let at_once = score("1000000");
+    let whole = all_scores(cwd);
+    let by_range = score("53");
+    let ranged = all_scores(cwd);
+    for key in ["scored", "customers", "as_of", "bands", "mean_risk"] {
+        assert_eq!(at_once[key], by_range[key], "{key}");
+    }
+    let scored = whole.iter().filter(|(_, s)| s.is_some()).count();
+    assert_eq!(scored as i64, at_once["scored"].as_i64().unwrap());
+    assert!(scored > 300, "{at_once}");
+    assert_eq!(whole, ranged);
+}

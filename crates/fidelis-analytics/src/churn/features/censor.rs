@@ -2,8 +2,8 @@
 
 use crate::churn::calendar::{Day, Month, Timestamp};
 use crate::churn::history::{
-    ComplaintRow, ConsentRow, ContractRow, ContractStatus, CustomerHistory, InteractionRow,
-    LifeEventRow, Profile, SurveyRow, TransactionRow,
+    AlertRow, ComplaintRow, ConsentRow, ContractRow, ContractStatus, CustomerHistory,
+    InteractionRow, LifeEventRow, Profile, SurveyRow, TransactionRow,
 };
 
 /// Months of usage kept, newest first: enough for a 12-month window and the same month a year ago.
@@ -35,6 +35,8 @@ pub(crate) struct Censored {
     pub consents: Vec<ConsentRow>,
     /// Survey answers before `as_of`.
     pub surveys: Vec<SurveyRow>,
+    /// Alerts raised before the cut, without the outcomes recorded later.
+    pub alerts: Vec<AlertRow>,
 }
 
 impl Censored {
@@ -52,6 +54,7 @@ impl Censored {
             life_events: Vec::new(),
             consents: Vec::new(),
             surveys: Vec::new(),
+            alerts: Vec::new(),
         }
     }
 
@@ -104,6 +107,16 @@ impl Censored {
         });
         refill(&mut self.surveys, &history.surveys, |s| {
             (s.date < as_of).then_some(*s)
+        });
+        refill(&mut self.alerts, &history.alerts, |a| {
+            (a.raised < cut).then(|| {
+                let known = a.outcome_at.is_some_and(|t| t < cut);
+                AlertRow {
+                    outcome: a.outcome.filter(|_| known),
+                    outcome_at: a.outcome_at.filter(|_| known),
+                    ..*a
+                }
+            })
         });
     }
 }

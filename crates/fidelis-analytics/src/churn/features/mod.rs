@@ -4,13 +4,15 @@
 //! `Censored` view, built by `Censored::fill`, holding only what was known at the start of the
 //! snapshot day `as_of`: events strictly before it, usage of complete months only, contracts as
 //! they stood (a cancellation dated on or after `as_of` is undone), complaints without the answers
-//! and resolutions that came later, consents whose current state was recorded before `as_of`.
+//! and resolutions that came later, consents whose current state was recorded before `as_of`,
+//! departure alerts without the agents' outcomes recorded later.
 //!
 //! **One source of truth for names and values.** Each feature group is one generic function that
 //! calls `sink.put(value, || spec)` in a fixed order. Computing runs it with a sink that writes the
 //! values (the spec closures are never called); the catalogue runs the same code with a sink that
 //! keeps the specs. Names and columns therefore cannot drift apart.
 
+mod alerts;
 mod catalogue;
 mod censor;
 mod commerce;
@@ -127,6 +129,7 @@ fn all_features<S: Sink>(sink: &mut S, view: &Censored, categories: &[String]) {
     person::consent_features(sink, view);
     person::survey_features(sink, view);
     person::activity_features(sink, view);
+    alerts::alert_features(sink, view);
 }
 
 /// Computes the catalogue's features from customer histories as of snapshot dates.
