@@ -36,7 +36,19 @@ pub(crate) fn monthly_rates(history: &History, pnl: &PnlOptions, months: u32) ->
         since: Some(pnl.since.map_or(since, |s| s.max(since))),
         ..*pnl
     };
-    let report = customer_pnl(history, &window);
+    // Only interactions and complaints carry the costs projected here: the P&L of those rows alone
+    // (the same costing rules) spares the transactions and contracts a second pass.
+    let costs = History {
+        customers: history.customers.clone(),
+        channels: history.channels.clone(),
+        interactions: history.interactions.clone(),
+        complaints: history.complaints.clone(),
+        // Campaign contacts are charged to their campaign, and so left out, through the members.
+        campaigns: history.campaigns.clone(),
+        campaign_members: history.campaign_members.clone(),
+        ..History::default()
+    };
+    let report = customer_pnl(&costs, &window);
 
     let mut first: HashMap<Id, i32> = HashMap::new();
     let mut seen = |customer: Id, day: i32| {
