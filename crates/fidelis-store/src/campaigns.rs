@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use fidelis_analytics::uplift::{Impact, MemberOutcome, campaign_impact};
 use serde::Serialize;
 use sqlx::Row;
@@ -178,6 +178,13 @@ pub struct CampaignReport {
     pub budget_minor: Option<i64>,
 }
 
+/// Telesales messages are delivered by agents: each opens a call task (`$1` source kind, `$2`
+/// source, `$3` time; SQLite reads `$n` as `?n`).
+const CALL_TASKS_SQL: &str = "INSERT INTO call_tasks (outbox_id, customer_id, source, agent, state, created_at) \
+     SELECT o.id, o.customer_id, o.source, o.payload ->> 'agent', 'open', $3 FROM outbox o \
+     WHERE o.source_kind = $1 AND o.source = $2 AND o.channel = 'telesales' \
+     AND NOT EXISTS (SELECT 1 FROM call_tasks t WHERE t.outbox_id = o.id)";
+
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -186,7 +193,75 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::MIN).and_utc()
 }
 
+/// A time in the text form sqlx's SQLite encoder writes, so that rows written by the bulk writer
+/// compare with (and sort among) those written through sqlx.
+fn sqlite_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// Distinct texts of a bulk write, each kept once and bound by index: a million rows repeat a few
+/// channels, purposes, strata and times (and, for a campaign, one payload).
+#[derive(Default)]
+struct Texts {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Texts {
+    fn of(&mut self, text: &str) -> usize {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        self.list.push(text.to_owned());
+        self.index.insert(text.to_owned(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    fn get(&self, i: usize) -> &str {
+        &self.list[i]
+    }
+}
+
+/// A refusal inside a bulk write (the transaction is rolled back) or the database's error.
+type Bulk<T> = rusqlite::Result<Result<T, StoreError>>;
+
 impl Store {
+    /// Runs `work` in one immediate transaction of a connection of its own to the store's SQLite
+    /// file, on a blocking thread: the campaign's bulk writes as prepared statements executed row by
+    /// row (binding through sqlx costs several times more per row, and a million rows would hold the
+    /// async runtime). Commits when `work` answers `Ok(Ok(_))`, else rolls back. `None` for
+    /// PostgreSQL and in-memory SQLite, which take the sqlx path. The caller holds the write turn,
+    /// so the pool's own writes wait for it; other processes wait on SQLite's lock.
+    async fn sqlite_bulk<T, F>(&self, work: F) -> Option<Result<T, StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Bulk<T> + Send + 'static,
+    {
+        let file = self.sqlite_file.clone()?;
+        let path = file.clone();
+        let run = move || -> Bulk<T> {
+            let mut conn = rusqlite::Connection::open(&file)?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            // As the pool's connections: foreign keys checked, checkpoints left to the store's
+            // background `checkpoint` rather than run inside this commit.
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
+                 PRAGMA cache_size = -262144;",
+            )?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let answer = work(&tx)?;
+            if answer.is_ok() {
+                tx.commit()?;
+            }
+            Ok(answer)
+        };
+        Some(match tokio::task::spawn_blocking(run).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(source)) => Err(StoreError::SqliteWrite { path, source }),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        })
+    }
+
     /// Creates a campaign; a taken id is a `Conflict`, an unknown offer product `NotFound`.
     pub async fn create_campaign(&self, plan: &CampaignPlan) -> Result<i64, StoreError> {
         let _turn = self.write_turn().await;
@@ -351,6 +426,44 @@ impl Store {
     ) -> Result<(), StoreError> {
         let key = self.campaign_key(id).await?;
         let _turn = self.write_turn().await;
+        if self.sqlite_file.is_some() {
+            let mut strata = Texts::default();
+            let rows: Vec<(i64, bool, usize)> = members
+                .iter()
+                .map(|m| (m.customer_id, m.control, strata.of(&m.stratum)))
+                .collect();
+            let campaign = id.to_owned();
+            let work = move |tx: &rusqlite::Transaction<'_>| -> Bulk<()> {
+                let existing: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM campaign_members WHERE campaign_id = ?1",
+                    [key],
+                    |r| r.get(0),
+                )?;
+                if existing > 0 {
+                    return Ok(Err(StoreError::Conflict(format!(
+                        "campaign {campaign:?} is already assigned ({existing} members)"
+                    ))));
+                }
+                let mut insert = tx.prepare(
+                    "INSERT INTO campaign_members (campaign_id, customer_id, grp, stratum) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (customer, control, stratum) in rows {
+                    insert.raw_bind_parameter(1, key)?;
+                    insert.raw_bind_parameter(2, customer)?;
+                    insert.raw_bind_parameter(3, if control { "control" } else { "treatment" })?;
+                    insert.raw_bind_parameter(4, strata.get(stratum))?;
+                    insert.raw_execute()?;
+                }
+                tx.execute(
+                    "UPDATE campaigns SET status = 'scheduled' WHERE id = ?1 AND status = 'draft'",
+                    [key],
+                )?;
+                Ok(Ok(()))
+            };
+            if let Some(done) = self.sqlite_bulk(work).await {
+                return done;
+            }
+        }
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaign_members WHERE campaign_id = $1")
@@ -415,16 +528,42 @@ impl Store {
     /// never returned: this is the one path from a campaign to the outbox.
     pub async fn queue_candidates(&self, id: &str) -> Result<Vec<QueueCandidate>, StoreError> {
         let key = self.campaign_key(id).await?;
+        const SQL: &str = "SELECT c.id, c.external_id, c.email IS NOT NULL AS has_email, c.phone IS NOT NULL AS has_phone, \
+             (c.address IS NOT NULL AND c.postcode IS NOT NULL AND c.city IS NOT NULL) AS has_address \
+             FROM campaign_members m JOIN customers c ON c.id = m.customer_id \
+             WHERE m.campaign_id = $1 AND m.grp = 'treatment' \
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.source_kind = 'campaign' AND o.source = $2 AND o.customer_id = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM contact_suppressions s WHERE s.source_kind = 'campaign' AND s.source = $2 AND s.customer_id = c.id) \
+             ORDER BY c.id";
+        if let Some(file) = self.sqlite_file.clone() {
+            // A million members: read on a connection of its own, off the async runtime (sqlx decodes
+            // SQLite rows several times slower).
+            let campaign = id.to_owned();
+            let path = file.clone();
+            let read = move || -> rusqlite::Result<Vec<QueueCandidate>> {
+                let conn = rusqlite::Connection::open(&file)?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))?;
+                let mut statement = conn.prepare(&SQL.replace('$', "?"))?;
+                let mut rows = statement.query((key, campaign.as_str()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(QueueCandidate {
+                        customer_id: r.get(0)?,
+                        customer: r.get(1)?,
+                        has_email: r.get(2)?,
+                        has_phone: r.get(3)?,
+                        has_address: r.get(4)?,
+                    });
+                }
+                Ok(out)
+            };
+            return match tokio::task::spawn_blocking(read).await {
+                Ok(read) => read.map_err(|source| StoreError::Sqlite { path, source }),
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+        }
         with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT c.id, c.external_id, c.email IS NOT NULL AS has_email, c.phone IS NOT NULL AS has_phone, \
-                 (c.address IS NOT NULL AND c.postcode IS NOT NULL AND c.city IS NOT NULL) AS has_address \
-                 FROM campaign_members m JOIN customers c ON c.id = m.customer_id \
-                 WHERE m.campaign_id = $1 AND m.grp = 'treatment' \
-                 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.source_kind = 'campaign' AND o.source = $2 AND o.customer_id = c.id) \
-                 AND NOT EXISTS (SELECT 1 FROM contact_suppressions s WHERE s.source_kind = 'campaign' AND s.source = $2 AND s.customer_id = c.id) \
-                 ORDER BY c.id",
-            )
+            let rows = sqlx::query(SQL)
             .bind(key)
             .bind(id)
             .fetch_all(pool)
@@ -480,6 +619,65 @@ impl Store {
         created_at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let _turn = self.write_turn().await;
+        let telesales = messages.iter().any(|m| m.channel == "telesales");
+        if self.sqlite_file.is_some() {
+            // Rows by index into their distinct texts; a campaign's payloads are alike, so each is
+            // written out once per run of equal ones.
+            let mut texts = Texts::default();
+            let mut rows = Vec::with_capacity(messages.len());
+            let mut last: Option<(&serde_json::Value, usize, DateTime<Utc>, usize)> = None;
+            for m in messages {
+                let (payload, send_at) = match last {
+                    Some((p, i, t, j)) if *p == m.payload && t == m.send_at => (i, j),
+                    _ => (
+                        texts.of(&m.payload.to_string()),
+                        texts.of(&sqlite_time(m.send_at)),
+                    ),
+                };
+                last = Some((&m.payload, payload, m.send_at, send_at));
+                rows.push((
+                    m.key.clone(),
+                    m.customer_id,
+                    texts.of(&m.channel),
+                    texts.of(&m.purpose),
+                    payload,
+                    send_at,
+                ));
+            }
+            let (kind, source, created_at) = (
+                source_kind.as_str(),
+                source.to_owned(),
+                sqlite_time(created_at),
+            );
+            let work = move |tx: &rusqlite::Transaction<'_>| -> Bulk<u64> {
+                let mut insert = tx.prepare(
+                    "INSERT INTO outbox (idempotency_key, customer_id, channel, purpose, payload, source_kind, source, \
+                     state, attempts, next_attempt_at, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?9) ON CONFLICT (idempotency_key) DO NOTHING",
+                )?;
+                let mut created = 0;
+                for (key, customer, channel, purpose, payload, send_at) in rows {
+                    insert.raw_bind_parameter(1, key)?;
+                    insert.raw_bind_parameter(2, customer)?;
+                    insert.raw_bind_parameter(3, texts.get(channel))?;
+                    insert.raw_bind_parameter(4, texts.get(purpose))?;
+                    insert.raw_bind_parameter(5, texts.get(payload))?;
+                    insert.raw_bind_parameter(6, kind)?;
+                    insert.raw_bind_parameter(7, source.as_str())?;
+                    insert.raw_bind_parameter(8, texts.get(send_at))?;
+                    insert.raw_bind_parameter(9, created_at.as_str())?;
+                    created += insert.raw_execute()? as u64;
+                }
+                if telesales {
+                    let sql = CALL_TASKS_SQL.replace('$', "?");
+                    tx.execute(&sql, (kind, source.as_str(), created_at.as_str()))?;
+                }
+                Ok(Ok(created))
+            };
+            if let Some(done) = self.sqlite_bulk(work).await {
+                return done;
+            }
+        }
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut created = 0;
@@ -514,18 +712,14 @@ impl Store {
                 }
                 created += q.execute(&mut *tx).await?.rows_affected();
             }
-            // Telesales messages are delivered by agents: each opens a call task.
-            sqlx::query(
-                "INSERT INTO call_tasks (outbox_id, customer_id, source, agent, state, created_at) \
-                 SELECT o.id, o.customer_id, o.source, o.payload ->> 'agent', 'open', $3 FROM outbox o \
-                 WHERE o.source_kind = $1 AND o.source = $2 AND o.channel = 'telesales' \
-                 AND NOT EXISTS (SELECT 1 FROM call_tasks t WHERE t.outbox_id = o.id)",
-            )
-            .bind(source_kind.as_str())
-            .bind(source)
-            .bind(created_at)
-            .execute(&mut *tx)
-            .await?;
+            if telesales {
+                sqlx::query(CALL_TASKS_SQL)
+                    .bind(source_kind.as_str())
+                    .bind(source)
+                    .bind(created_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(created)
         })
@@ -540,6 +734,41 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
+        if self.sqlite_file.is_some() {
+            let mut texts = Texts::default();
+            let rows: Vec<(i64, Option<usize>, usize, Option<String>)> = suppressions
+                .iter()
+                .map(|s| {
+                    (
+                        s.customer_id,
+                        s.channel.as_deref().map(|c| texts.of(c)),
+                        texts.of(&s.reason),
+                        s.detail.clone(),
+                    )
+                })
+                .collect();
+            let (kind, source, at) = (source_kind.as_str(), source.to_owned(), sqlite_time(at));
+            let work = move |tx: &rusqlite::Transaction<'_>| -> Bulk<()> {
+                let mut insert = tx.prepare(
+                    "INSERT INTO contact_suppressions (customer_id, channel, source_kind, source, reason, detail, at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for (customer, channel, reason, detail) in rows {
+                    insert.raw_bind_parameter(1, customer)?;
+                    insert.raw_bind_parameter(2, channel.map(|c| texts.get(c)))?;
+                    insert.raw_bind_parameter(3, kind)?;
+                    insert.raw_bind_parameter(4, source.as_str())?;
+                    insert.raw_bind_parameter(5, texts.get(reason))?;
+                    insert.raw_bind_parameter(6, detail)?;
+                    insert.raw_bind_parameter(7, at.as_str())?;
+                    insert.raw_execute()?;
+                }
+                Ok(Ok(()))
+            };
+            if let Some(done) = self.sqlite_bulk(work).await {
+                return done;
+            }
+        }
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in suppressions.chunks(500) {

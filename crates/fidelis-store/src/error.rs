@@ -27,6 +27,11 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("cannot write {path}: {source}")]
+    SqliteWrite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
 }
 
 /// Why an import stopped before committing anything. Rejected rows are not errors: they are reported in

@@ -119,6 +119,7 @@ pub async fn save(
     control_share: f64,
     seed: i64,
 ) -> Result<AssignSummary, CampaignError> {
+    let started = std::time::Instant::now();
     let units: Vec<AssignmentUnit> = members
         .iter()
         .map(|(id, stratum)| AssignmentUnit { id: *id, stratum })
@@ -133,7 +134,14 @@ pub async fn save(
             control,
         })
         .collect();
+    let drawn = started.elapsed().as_secs_f64();
     store.save_assignment(campaign, &assignments).await?;
+    tracing::debug!(
+        campaign,
+        drawn,
+        stored = started.elapsed().as_secs_f64(),
+        "campaign assigned"
+    );
     let mut strata: std::collections::BTreeMap<String, u64> = Default::default();
     for (_, s) in members {
         *strata.entry(s.clone()).or_default() += 1;
@@ -179,7 +187,8 @@ fn reason_code(s: &Suppression) -> String {
 /// Queues the campaign's treated members not yet queued, at `now`, under `policy`: each member's
 /// first channel (in the campaign's order) that they can be reached on and that the policy allows;
 /// the refused ones are recorded as suppressions with the policy's reason. The campaign is then
-/// `running`.
+/// `running`. Members are decided and written in chunks, the next chunk decided while the last is
+/// written; a run stopped midway leaves whole chunks queued, and the next run queues the rest.
 pub async fn queue(
     store: &Store,
     campaign: &str,
@@ -200,117 +209,61 @@ pub async fn queue(
             })
         })
         .collect::<Result<_, _>>()?;
+    let started = std::time::Instant::now();
     let candidates = store.queue_candidates(campaign).await?;
+    let read_candidates = started.elapsed().as_secs_f64();
     let since = now - Duration::days(31);
-    let mut inputs = store
+    let inputs = store
         .policy_inputs(since.date_naive(), now.date_naive(), None)
         .await?;
     let queued = store.queued_contacts(since).await?;
-    let empty = fidelis_store::facts::PolicyInputs::default();
-    let template = serde_json::json!({
-        "template": plan.template.get("email").cloned().unwrap_or(plan.template.clone()),
-        "fields": {"offer": plan.offer.clone().unwrap_or_default()},
-    });
-    let mut messages = Vec::new();
-    let mut suppressions = Vec::new();
-    let mut reasons: std::collections::BTreeMap<String, u64> = Default::default();
-    let mut per_channel: std::collections::BTreeMap<String, u64> = Default::default();
-    let expires = plan
-        .end_date
-        .map(|d| d.and_time(chrono::NaiveTime::MIN) + Duration::days(1));
-    for c in &candidates {
-        let reachable: Vec<Channel> = channels
-            .iter()
-            .copied()
-            .filter(|ch| reachable(*ch, c))
-            .collect();
-        let customer_inputs = inputs.remove(&c.customer).unwrap_or_else(|| empty.clone());
-        let mut history = customer_inputs.contacts;
-        history.extend(
-            queued
-                .get(&c.customer)
-                .into_iter()
-                .flatten()
-                .map(|q| ContactRecord {
-                    at: q.at.naive_utc(),
-                    channel: q.channel.parse::<Channel>().ok(),
-                    source: q.source.clone(),
-                }),
-        );
-        let candidate = Candidate {
-            customer_id: c.customer.clone(),
-            source: campaign.to_owned(),
-            action: Action::Message {
-                subject: None,
-                text: plan.offer.clone().unwrap_or_default(),
-            },
-            needs_channel: true,
-            channels: reachable,
-            purpose: Purpose::Marketing,
-            priority: 0,
-            expected_value: 0.0,
-            earliest: now.naive_utc(),
-            send_window: None,
-            expires_at: expires,
-            cooldown_days: None,
-            max_per_customer: Some(1),
-            why: format!("campaign {campaign}"),
-            key: format!("campaign/{campaign}/{}", c.customer),
+    let read_inputs = started.elapsed().as_secs_f64();
+    // The template stays in the campaign, read once per delivery pass (`channel_template`): a
+    // million messages carry only their fields.
+    let offer = plan.offer.clone().unwrap_or_default();
+    let mut decider = Decider {
+        campaign,
+        policy,
+        now,
+        channels,
+        expires: plan
+            .end_date
+            .map(|d| d.and_time(chrono::NaiveTime::MIN) + Duration::days(1)),
+        payload: serde_json::json!({"fields": {"offer": offer}}),
+        call_payload: serde_json::json!({"fields": {"offer": offer}, "script": offer}),
+        offer,
+        inputs,
+        queued,
+        reasons: Default::default(),
+        per_channel: Default::default(),
+    };
+    let (mut created, mut suppressed) = (0, 0);
+    let mut chunks = candidates.chunks(QUEUE_CHUNK);
+    let mut decided: Option<(Vec<BatchMessage>, Vec<BatchSuppression>)> = None;
+    loop {
+        // The store writes the last chunk on its own thread while this one decides the next.
+        let write = async {
+            let Some((messages, suppressions)) = &decided else {
+                return Ok::<_, CampaignError>(0);
+            };
+            let created = store
+                .enqueue_batch(SourceKind::Campaign, campaign, messages, now)
+                .await?;
+            store
+                .record_suppressions(SourceKind::Campaign, campaign, suppressions, now)
+                .await?;
+            Ok(created)
         };
-        let decision = policy
-            .decide(vec![candidate], &history, &customer_inputs.consents)
-            .into_iter()
-            .next();
-        match decision.map(|d| d.outcome) {
-            Some(Outcome::Send {
-                channel: Some(channel),
-                at,
-                ..
-            }) => {
-                let mut payload = template.clone();
-                if channel == Channel::Telesales {
-                    payload["script"] = plan.offer.clone().unwrap_or_default().into();
-                }
-                if let Some(t) = plan.template.get(channel.as_str()) {
-                    payload["template"] = t.clone();
-                }
-                *per_channel.entry(channel.as_str().to_owned()).or_default() += 1;
-                messages.push(BatchMessage {
-                    customer_id: c.customer_id,
-                    key: format!("campaign/{campaign}/{}", c.customer),
-                    channel: channel.as_str().to_owned(),
-                    purpose: Purpose::Marketing.as_str().to_owned(),
-                    payload,
-                    send_at: at.and_utc(),
-                });
-            }
-            Some(Outcome::Suppressed(s)) => {
-                let code = reason_code(&s);
-                *reasons.entry(code.clone()).or_default() += 1;
-                suppressions.push(BatchSuppression {
-                    customer_id: c.customer_id,
-                    channel: None,
-                    reason: code,
-                    detail: serde_json::to_string(&s).ok(),
-                });
-            }
-            _ => {
-                *reasons.entry("no_channel".into()).or_default() += 1;
-                suppressions.push(BatchSuppression {
-                    customer_id: c.customer_id,
-                    channel: None,
-                    reason: "no_channel".into(),
-                    detail: None,
-                });
-            }
+        let next = chunks.next();
+        let decide = async { next.map(|chunk| decider.decide(chunk)) };
+        let (written, next) = tokio::join!(write, decide);
+        created += written?;
+        suppressed += decided.as_ref().map_or(0, |(_, s)| s.len() as u64);
+        match next {
+            Some(next) => decided = Some(next),
+            None => break,
         }
     }
-    let created = store
-        .enqueue_batch(SourceKind::Campaign, campaign, &messages, now)
-        .await?;
-    store
-        .record_suppressions(SourceKind::Campaign, campaign, &suppressions, now)
-        .await?;
     store
         .update_campaign(
             campaign,
@@ -320,13 +273,150 @@ pub async fn queue(
             },
         )
         .await?;
+    // Where the time goes, for the debug log (seconds since the start, at the end of each step).
+    tracing::debug!(
+        campaign,
+        read_candidates,
+        read_inputs,
+        queued = started.elapsed().as_secs_f64(),
+        "campaign queued"
+    );
     Ok(QueueSummary {
         candidates: candidates.len() as u64,
         queued: created,
-        suppressed: suppressions.len() as u64,
-        reasons: reasons.into_iter().collect(),
-        channels: per_channel.into_iter().collect(),
+        suppressed,
+        reasons: decider.reasons.into_iter().collect(),
+        channels: decider.per_channel.into_iter().collect(),
     })
+}
+
+/// Members decided and written at a time by [`queue`].
+const QUEUE_CHUNK: usize = 50_000;
+
+/// The policy's decisions for a campaign's members, chunk by chunk, with the counts so far.
+struct Decider<'a> {
+    campaign: &'a str,
+    policy: &'a ContactPolicy,
+    now: DateTime<Utc>,
+    channels: Vec<Channel>,
+    expires: Option<chrono::NaiveDateTime>,
+    offer: String,
+    payload: serde_json::Value,
+    call_payload: serde_json::Value,
+    inputs: std::collections::HashMap<String, fidelis_store::facts::PolicyInputs>,
+    queued: std::collections::HashMap<String, Vec<fidelis_store::outbox::RecentContact>>,
+    reasons: std::collections::BTreeMap<String, u64>,
+    per_channel: std::collections::BTreeMap<String, u64>,
+}
+
+impl Decider<'_> {
+    fn decide(&mut self, chunk: &[QueueCandidate]) -> (Vec<BatchMessage>, Vec<BatchSuppression>) {
+        let campaign = self.campaign;
+        let mut messages = Vec::with_capacity(chunk.len());
+        let mut suppressions = Vec::new();
+        for c in chunk {
+            let reachable: Vec<Channel> = self
+                .channels
+                .iter()
+                .copied()
+                .filter(|ch| reachable(*ch, c))
+                .collect();
+            let customer_inputs = self.inputs.remove(&c.customer).unwrap_or_default();
+            let mut history = customer_inputs.contacts;
+            history.extend(self.queued.get(&c.customer).into_iter().flatten().map(|q| {
+                ContactRecord {
+                    at: q.at.naive_utc(),
+                    channel: q.channel.parse::<Channel>().ok(),
+                    source: q.source.clone(),
+                }
+            }));
+            let candidate = Candidate {
+                customer_id: c.customer.clone(),
+                source: campaign.to_owned(),
+                action: Action::Message {
+                    subject: None,
+                    text: self.offer.clone(),
+                },
+                needs_channel: true,
+                channels: reachable,
+                purpose: Purpose::Marketing,
+                priority: 0,
+                expected_value: 0.0,
+                earliest: self.now.naive_utc(),
+                send_window: None,
+                expires_at: self.expires,
+                cooldown_days: None,
+                max_per_customer: Some(1),
+                why: format!("campaign {campaign}"),
+                key: format!("campaign/{campaign}/{}", c.customer),
+            };
+            let decision = self
+                .policy
+                .decide(vec![candidate], &history, &customer_inputs.consents)
+                .into_iter()
+                .next()
+                .map(|d| (d.outcome, d.candidate.key));
+            match decision {
+                Some((
+                    Outcome::Send {
+                        channel: Some(channel),
+                        at,
+                        ..
+                    },
+                    key,
+                )) => {
+                    let payload = if channel == Channel::Telesales {
+                        self.call_payload.clone()
+                    } else {
+                        self.payload.clone()
+                    };
+                    *self
+                        .per_channel
+                        .entry(channel.as_str().to_owned())
+                        .or_default() += 1;
+                    messages.push(BatchMessage {
+                        customer_id: c.customer_id,
+                        key,
+                        channel: channel.as_str().to_owned(),
+                        purpose: Purpose::Marketing.as_str().to_owned(),
+                        payload,
+                        send_at: at.and_utc(),
+                    });
+                }
+                Some((Outcome::Suppressed(s), _)) => {
+                    let code = reason_code(&s);
+                    *self.reasons.entry(code.clone()).or_default() += 1;
+                    suppressions.push(BatchSuppression {
+                        customer_id: c.customer_id,
+                        channel: None,
+                        reason: code,
+                        detail: serde_json::to_string(&s).ok(),
+                    });
+                }
+                _ => {
+                    *self.reasons.entry("no_channel".into()).or_default() += 1;
+                    suppressions.push(BatchSuppression {
+                        customer_id: c.customer_id,
+                        channel: None,
+                        reason: "no_channel".into(),
+                        detail: None,
+                    });
+                }
+            }
+        }
+        (messages, suppressions)
+    }
+}
+
+/// The template of a campaign's messages on `channel`, from the campaign's templates per channel
+/// (`{"email": {"fr": {...}, "en": {...}}, "sms": ...}`): the channel's own, else the e-mail's, else
+/// the whole value (a campaign with one template in languages only).
+pub fn channel_template(templates: &serde_json::Value, channel: &str) -> serde_json::Value {
+    templates
+        .get(channel)
+        .or_else(|| templates.get("email"))
+        .unwrap_or(templates)
+        .clone()
 }
 
 /// Whether the customer has an address on the channel.

@@ -16,11 +16,13 @@ pub mod campaign;
 pub mod smtp;
 pub mod webhook;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use fidelis_store::Store;
-use fidelis_store::outbox::{NewSuppression, OutboxMessage, retry_delay};
+use fidelis_store::outbox::{NewSuppression, OutboxMessage, SourceKind, retry_delay};
 use serde::Serialize;
 
 /// How to reach the channels. Secrets are kept out of `Debug`.
@@ -39,6 +41,8 @@ pub struct DeliveryConfig {
     pub batch: i64,
     /// Attempts after which a message failing with a temporary error fails for good.
     pub max_attempts: i64,
+    /// Messages in flight at once per channel (SMTP connections in the pool, HTTP requests).
+    pub concurrency: usize,
 }
 
 impl Default for DeliveryConfig {
@@ -51,6 +55,7 @@ impl Default for DeliveryConfig {
             lease: Duration::minutes(5),
             batch: 100,
             max_attempts: 8,
+            concurrency: 8,
         }
     }
 }
@@ -65,6 +70,7 @@ impl std::fmt::Debug for DeliveryConfig {
             .field("lease", &self.lease)
             .field("batch", &self.batch)
             .field("max_attempts", &self.max_attempts)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -179,41 +185,135 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, DeliveryError> {
     let mut report = DeliveryReport::default();
+    let mut templates = Templates::new(store);
     if let Some(smtp_config) = &config.smtp {
-        let mailer = smtp::Mailer::new(smtp_config);
-        loop {
-            let batch = store
-                .claim_due_on("email", now, config.batch, config.lease)
-                .await?;
-            if batch.is_empty() {
-                break;
-            }
-            for m in batch {
+        let mailer = Arc::new(smtp::Mailer::new(smtp_config, config.concurrency));
+        let send = |m: OutboxMessage| {
+            let mailer = Arc::clone(&mailer);
+            async move {
                 let outcome = mailer.send(&m).await;
-                settle(store, config, &m, outcome, now, &mut report).await?;
+                (m, outcome)
             }
-        }
+        };
+        deliver_channel(
+            store,
+            config,
+            "email",
+            now,
+            &mut templates,
+            &mut report,
+            send,
+        )
+        .await?;
     }
     for (channel, hook) in [("sms", &config.sms), ("webhook", &config.webhook)] {
         let Some(hook) = hook else { continue };
-        let client = webhook::Client::new(hook);
-        loop {
-            let batch = store
-                .claim_due_on(channel, now, config.batch, config.lease)
-                .await?;
-            if batch.is_empty() {
-                break;
-            }
-            for m in batch {
+        let client = Arc::new(webhook::Client::new(hook));
+        let send = |m: OutboxMessage| {
+            let client = Arc::clone(&client);
+            async move {
                 let outcome = client.post(&m, now).await;
-                settle(store, config, &m, outcome, now, &mut report).await?;
+                (m, outcome)
             }
-        }
+        };
+        deliver_channel(
+            store,
+            config,
+            channel,
+            now,
+            &mut templates,
+            &mut report,
+            send,
+        )
+        .await?;
     }
     if let Some(dir) = &config.mail_dir {
-        direct_mail(store, config, dir, now, &mut report).await?;
+        direct_mail(store, config, dir, now, &mut templates, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Sends the due messages of one channel until none is left due, `config.concurrency` at a time,
+/// each outcome recorded as soon as its send finishes (so a worker that dies leaves at most that
+/// many messages sent but not marked, to be sent again under the same idempotency key).
+async fn deliver_channel<F, Fut>(
+    store: &Store,
+    config: &DeliveryConfig,
+    channel: &str,
+    now: DateTime<Utc>,
+    templates: &mut Templates<'_>,
+    report: &mut DeliveryReport,
+    send: F,
+) -> Result<(), DeliveryError>
+where
+    F: Fn(OutboxMessage) -> Fut,
+    Fut: std::future::Future<Output = (OutboxMessage, SendOutcome)> + Send + 'static,
+{
+    let limit = config.concurrency.max(1);
+    loop {
+        let batch = store
+            .claim_due_on(channel, now, config.batch, config.lease)
+            .await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut waiting = batch.into_iter();
+        let mut in_flight = tokio::task::JoinSet::new();
+        loop {
+            while in_flight.len() < limit
+                && let Some(mut m) = waiting.next()
+            {
+                templates.fill(&mut m).await?;
+                in_flight.spawn(send(m));
+            }
+            let Some(done) = in_flight.join_next().await else {
+                break;
+            };
+            let (m, outcome) = match done {
+                Ok(sent) => sent,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            settle(store, config, &m, outcome, now, report).await?;
+        }
+    }
+}
+
+/// The templates of campaign messages, read once per pass: queueing leaves a campaign's template in
+/// the campaign rather than in each of its messages. A message that carries its own template (a
+/// rule's, or one queued before templates were kept once) keeps it.
+struct Templates<'a> {
+    store: &'a Store,
+    by_campaign: HashMap<String, Option<serde_json::Value>>,
+}
+
+impl<'a> Templates<'a> {
+    fn new(store: &'a Store) -> Templates<'a> {
+        Templates {
+            store,
+            by_campaign: HashMap::new(),
+        }
+    }
+
+    async fn fill(&mut self, m: &mut OutboxMessage) -> Result<(), DeliveryError> {
+        if m.source_kind != SourceKind::Campaign || m.payload.get("template").is_some() {
+            return Ok(());
+        }
+        let Some(payload) = m.payload.as_object_mut() else {
+            return Ok(());
+        };
+        if !self.by_campaign.contains_key(&m.source) {
+            let plan = self.store.campaign(&m.source).await?;
+            self.by_campaign
+                .insert(m.source.clone(), plan.map(|p| p.template));
+        }
+        if let Some(Some(templates)) = self.by_campaign.get(&m.source) {
+            payload.insert(
+                "template".into(),
+                campaign::channel_template(templates, &m.channel),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The delivery job: a pass every `every` until the process stops, at the clock's time. Store errors
@@ -298,6 +398,7 @@ async fn direct_mail(
     config: &DeliveryConfig,
     dir: &std::path::Path,
     now: DateTime<Utc>,
+    templates: &mut Templates<'_>,
     report: &mut DeliveryReport,
 ) -> Result<(), DeliveryError> {
     let mut letters = Vec::new();
@@ -308,7 +409,10 @@ async fn direct_mail(
         if batch.is_empty() {
             break;
         }
-        letters.extend(batch);
+        for mut m in batch {
+            templates.fill(&mut m).await?;
+            letters.push(m);
+        }
     }
     if letters.is_empty() {
         return Ok(());

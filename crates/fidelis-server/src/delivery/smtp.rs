@@ -4,6 +4,7 @@
 //! into sent, temporary (4xx, lost connection: retry later) or permanent (5xx: a bounce).
 
 use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
@@ -39,11 +40,15 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(config: &SmtpConfig) -> Mailer {
+    /// A mailer keeping up to `connections` connections open to the relay (lettre's pool), each
+    /// reused for message after message; a connection that failed mid-send is closed, not reused.
+    pub fn new(config: &SmtpConfig, connections: usize) -> Mailer {
+        let pool = PoolConfig::new().max_size(connections.max(1) as u32);
         let transport =
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
                 .port(config.port)
                 .timeout(Some(config.timeout))
+                .pool_config(pool)
                 .build();
         Mailer {
             transport,
