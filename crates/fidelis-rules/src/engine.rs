@@ -351,7 +351,7 @@ fn candidate(
     Candidate {
         customer_id: customer_id.to_string(),
         source: spec.id.clone(),
-        action: spec.action.clone(),
+        action: spec.action.rendered(cx.facts, cx.event),
         needs_channel: spec.channel.is_some(),
         channels,
         purpose: spec.purpose,

@@ -25,7 +25,8 @@
 //! ```
 
 use crate::channel::{Channel, Operation, Purpose, TimeWindow, parse_weekday};
-use crate::event::EventKind;
+use crate::event::{Event, EventKind};
+use crate::facts::Facts;
 use chrono::{Datelike, NaiveDate, Weekday};
 use std::fmt;
 use std::str::FromStr;
@@ -197,6 +198,42 @@ impl Action {
             Action::CallTask { .. } => "call_task",
             Action::AddToCampaign { .. } => "add_to_campaign",
             Action::Webhook { .. } => "webhook",
+        }
+    }
+
+    /// The action with the `{fact.name}` and `{event.*}` placeholders of its texts filled from the
+    /// customer's facts and the triggering event. The engine proposes actions this way, so what is
+    /// queued, shown to an agent or sent reads as the customer's own.
+    pub fn rendered(&self, facts: &Facts, event: Option<&Event>) -> Action {
+        let fill = |text: &str| crate::template::render(text, facts, event);
+        match self {
+            Action::Alert { message } => Action::Alert {
+                message: fill(message),
+            },
+            Action::Offer { offer, text } => Action::Offer {
+                offer: offer.clone(),
+                text: text.as_deref().map(fill),
+            },
+            Action::Message { subject, text } => Action::Message {
+                subject: subject.as_deref().map(fill),
+                text: fill(text),
+            },
+            Action::CallTask { .. } | Action::AddToCampaign { .. } | Action::Webhook { .. } => {
+                self.clone()
+            }
+        }
+    }
+
+    /// The text to show or send (the alert's message, the offer's or message's text) and the
+    /// subject when there is one.
+    pub fn text(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Action::Alert { message } => (None, Some(message)),
+            Action::Offer { text, .. } => (None, text.as_deref()),
+            Action::Message { subject, text } => (subject.as_deref(), Some(text)),
+            Action::CallTask { .. } | Action::AddToCampaign { .. } | Action::Webhook { .. } => {
+                (None, None)
+            }
         }
     }
 }

@@ -2,7 +2,9 @@
 //! every rule triggered by them or scheduled that day proposes its actions, the contact policy decides
 //! on the customer's real contact history and consents, and what goes out is queued in the outbox
 //! (idempotent per action: running the same day again queues nothing twice); every suppression is
-//! recorded with its reason. Delivery is the outbox's (`fidelis campaign deliver`).
+//! recorded with its reason. Then the recurring campaigns run on the same day's events (`fidelis
+//! campaign run`): after the rules, so that their queueing counts what the rules just queued.
+//! Delivery is the outbox's (`fidelis campaign deliver`).
 
 use crate::detection::Detection;
 use anyhow::{Context, Result};
@@ -47,6 +49,8 @@ pub struct RunReport {
     pub suppressed: BTreeMap<String, usize>,
     /// Actions queued per rule.
     pub queued_by_rule: BTreeMap<String, usize>,
+    /// The recurring campaigns' waves of the day.
+    pub campaigns: Option<crate::campaign::RecurringRun>,
 }
 
 fn utc(t: NaiveDateTime) -> chrono::DateTime<Utc> {
@@ -128,6 +132,8 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
                             purpose: purpose_code(candidate.purpose),
                             payload: serde_json::json!({
                                 "action": candidate.action,
+                                "subject": candidate.action.text().0,
+                                "body": candidate.action.text().1,
                                 "why": candidate.why,
                                 "expected_value": candidate.expected_value,
                             }),
@@ -166,6 +172,11 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
             }
         }
     }
+    report.campaigns = Some(
+        crate::campaign::run_recurring(&store, day, None, &customers, &events, &cfg.policy)
+            .await
+            .context("running the recurring campaigns")?,
+    );
     store.close().await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -184,6 +195,13 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
         }
         for (reason, n) in &report.suppressed {
             println!("  suppressed  {n:>6}  {reason}");
+        }
+        if let Some(c) = report
+            .campaigns
+            .as_ref()
+            .filter(|c| !c.campaigns.is_empty())
+        {
+            crate::campaign::print_recurring_run(c);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -386,6 +386,34 @@ fn event_to_decisions_through_routing_and_policy() {
 }
 
 #[test]
+fn proposed_actions_carry_their_texts_filled_for_the_customer() {
+    let rules = RuleSet::from_toml("rules.toml", RULES, &schema()).unwrap();
+    let event = Event::new("c1", EventKind::ContractEnd, day("2025-04-01"))
+        .with_value(22.0)
+        .with_detail("K-17");
+    let candidates = rules.on_event(&event, &customer("high"), at("2025-03-10 07:30"), None);
+    let mail = candidates
+        .iter()
+        .find(|c| c.source == "contract_end_mail")
+        .unwrap();
+    assert_eq!(
+        mail.action.text(),
+        (
+            Some("Votre contrat"),
+            Some("Votre contrat K-17 se termine le 2025-04-01.")
+        )
+    );
+    let mut facts = customer("low");
+    facts.set("profile.city", "Lyon").unwrap();
+    let birthday = Event::new("c1", EventKind::Birthday, day("2025-03-10"));
+    let sms = rules.on_event(&birthday, &facts, at("2025-03-10 07:30"), None);
+    assert_eq!(sms[0].action.text().1, Some("Bon anniversaire Lyon !"));
+    // An absent fact reads as nothing, never as the placeholder's code.
+    let sms = rules.on_event(&birthday, &customer("low"), at("2025-03-10 07:30"), None);
+    assert_eq!(sms[0].action.text().1, Some("Bon anniversaire  !"));
+}
+
+#[test]
 fn schedules_fire_on_their_day() {
     let rules = RuleSet::from_toml("rules.toml", RULES, &schema()).unwrap();
     let mut facts = customer("low");
