@@ -712,3 +712,90 @@ fn plan_for_api() -> CampaignPlan {
         template: serde_json::json!({}),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_template_is_kept_once_and_rendered_at_delivery() {
+    let db = db().await;
+    let store = &db.store;
+    import(store, Entity::Customers, CUSTOMERS).await;
+    let plan = CampaignPlan {
+        id: "TPL".into(),
+        name: "Template once".into(),
+        objective: None,
+        target: None,
+        exclusions: Vec::new(),
+        offer: Some("-15 %".into()),
+        offer_product: None,
+        channels: vec!["email".into()],
+        start_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        end_date: None,
+        budget_minor: None,
+        cost_per_contact_minor: 5,
+        currency: "EUR".into(),
+        control_share: 0.0,
+        status: CampaignStatus::Draft,
+        seed: 1,
+        response_window_days: 30,
+        template: serde_json::json!({"email": {
+            "fr": {"subject": "Bonjour {first_name}", "body": "Votre offre : {offer}"},
+            "en": {"subject": "Hello {first_name}", "body": "Your offer: {offer}"}
+        }}),
+    };
+    store.create_campaign(&plan).await.unwrap();
+    let members: Vec<(i64, String)> = store
+        .customer_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| (id, "all".into()))
+        .collect();
+    delivery::campaign::save(store, "TPL", &members, 0.0, 1)
+        .await
+        .unwrap();
+    let policy = fidelis_rules::policy::ContactPolicy {
+        opt_out_channels: vec![fidelis_rules::ConsentChannel::Email],
+        quiet_channels: Vec::new(),
+        ..Default::default()
+    };
+    let queued = delivery::campaign::queue(store, "TPL", &policy, t0())
+        .await
+        .unwrap();
+    assert_eq!(queued.queued, 5);
+    // Each message carries its fields only; the template stays in the campaign.
+    let messages = store
+        .outbox_messages_of(SourceKind::Campaign, "TPL")
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 5);
+    for m in &messages {
+        assert!(m.payload.get("template").is_none(), "{:?}", m.payload);
+        assert_eq!(m.payload["fields"]["offer"], "-15 %");
+    }
+
+    let sink = SmtpSink::start(db.path(), false);
+    let report = delivery::deliver_due(store, &smtp_only(&sink), t0())
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (4, 1), "{report:?}");
+    let received = sink.received();
+    assert!(counts(&received).values().all(|&n| n == 1));
+    let mut mails: Vec<(String, String)> = received
+        .iter()
+        .map(|r| {
+            (
+                r["subject"].as_str().unwrap().to_owned(),
+                r["body"].as_str().unwrap().trim().to_owned(),
+            )
+        })
+        .collect();
+    mails.sort();
+    assert_eq!(
+        mails,
+        vec![
+            ("Bonjour Anne".into(), "Votre offre : -15 %".into()),
+            ("Bonjour Dora".into(), "Votre offre : -15 %".into()),
+            ("Bonjour Eve".into(), "Votre offre : -15 %".into()),
+            ("Hello Bob".into(), "Your offer: -15 %".into()),
+        ]
+    );
+}
