@@ -497,6 +497,71 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("value.customers", "Clients", "Customers"),
     ("value.as_of", "au", "as of"),
+    ("campaigns.title", "Impact des campagnes", "Campaign impact"),
+    (
+        "campaigns.none",
+        "Aucune campagne pour l'instant.",
+        "No campaign yet.",
+    ),
+    ("campaigns.campaign", "Campagne", "Campaign"),
+    ("campaigns.channel", "Canal", "Channel"),
+    ("campaigns.all_channels", "Tous canaux", "All channels"),
+    ("campaigns.waves", "vagues", "waves"),
+    ("campaigns.treated", "Traités", "Treated"),
+    ("campaigns.control", "Témoins", "Control"),
+    (
+        "campaigns.rate_treated",
+        "Taux de réponse des traités",
+        "Response rate, treated",
+    ),
+    (
+        "campaigns.rate_control",
+        "Taux de réponse des témoins",
+        "Response rate, control",
+    ),
+    ("campaigns.uplift", "Écart (points)", "Uplift (points)"),
+    (
+        "campaigns.interval",
+        "Intervalle de confiance à 95 %",
+        "95% confidence interval",
+    ),
+    (
+        "campaigns.revenue",
+        "Chiffre d'affaires incrémental",
+        "Incremental revenue",
+    ),
+    (
+        "campaigns.margin",
+        "Marge incrémentale",
+        "Incremental margin",
+    ),
+    ("campaigns.cost", "Coût des contacts", "Contact cost"),
+    (
+        "campaigns.roi",
+        "Retour sur investissement",
+        "Return on investment",
+    ),
+    ("campaigns.verdict", "Conclusion", "Verdict"),
+    (
+        "campaigns.verdict_up",
+        "Effet significatif : la campagne augmente le taux de réponse de {d} (intervalle à 95 % : {lo} à {hi}).",
+        "Significant effect: the campaign raises the response rate by {d} (95% interval {lo} to {hi}).",
+    ),
+    (
+        "campaigns.verdict_down",
+        "Effet significatif à la baisse : la campagne réduit le taux de réponse de {d} (intervalle à 95 % : {lo} à {hi}).",
+        "Significant negative effect: the campaign lowers the response rate by {d} (95% interval {lo} to {hi}).",
+    ),
+    (
+        "campaigns.verdict_none",
+        "Pas d'effet significatif : l'écart de {d} peut être dû au hasard (l'intervalle à 95 %, de {lo} à {hi}, contient zéro).",
+        "No significant effect: the difference of {d} could be chance (the 95% interval, {lo} to {hi}, includes zero).",
+    ),
+    (
+        "campaigns.not_measurable",
+        "Pas encore mesurable : il faut au moins deux clients dans le groupe traité et dans le groupe témoin.",
+        "Not measurable yet: the treated and the control group need two customers each.",
+    ),
 ];
 
 /// group, code, French, English: the codes stored in the database, shown in words. Every code of every

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+pub mod campaign_waves;
 pub mod campaigns;
 pub mod channels;
 mod charts;

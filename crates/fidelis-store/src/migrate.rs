@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_service_clv.sql"),
         postgres: include_str!("../migrations/postgres/0009_service_clv.sql"),
     },
+    Migration {
+        version: 10,
+        description: "recurring campaigns: triggers, waves, occasions",
+        sqlite: include_str!("../migrations/sqlite/0010_campaign_waves.sql"),
+        postgres: include_str!("../migrations/postgres/0010_campaign_waves.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.

@@ -1,6 +1,7 @@
 //! `fidelis uplift` (any table of a randomised test: each arm against control) and `fidelis campaign`
-//! (create, assign, queue, deliver, report). Files and arguments are read and checked here; the
-//! statistics are `fidelis-analytics`', the campaign data the store's, the delivery the server's.
+//! (create, assign, queue, deliver, report, and `run`: the day's waves of the recurring campaigns).
+//! Files and arguments are read and checked here; the statistics are `fidelis-analytics`', the
+//! campaign data the store's, the delivery and the recurring job the server's.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use fidelis_analytics::uplift::{Accumulator, Uplift, describe, uplift};
+use fidelis_rules::Trigger;
+use fidelis_store::campaign_waves::{Recurrence, RecurringReport};
 use serde::Serialize;
 
 #[derive(Args)]
@@ -162,6 +165,8 @@ pub fn run_uplift(args: UpliftArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(clap::Subcommand)]
 pub enum CampaignCommand {
     /// Create a campaign (a draft): target, exclusions, offer, channels, dates, budget, control share.
@@ -206,8 +211,13 @@ pub enum CampaignCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The day's run of the recurring campaigns (those with a `--trigger`): for each, the customers
+    /// the trigger fires for that day make one wave, assigned to treatment or control (stored) and
+    /// queued under the contact policy. Running a day again queues nothing new.
+    Run(RunArgs),
     /// The impact report: response in treatment and control, uplift with its 95 % interval,
-    /// incremental revenue and margin, cost and return on investment, overall and per channel.
+    /// incremental revenue and margin, cost and return on investment, overall and per channel. For a
+    /// recurring campaign, its waves pooled, then wave by wave.
     Report {
         #[arg(long, env = "FIDELIS_DB")]
         db: String,
@@ -267,6 +277,31 @@ pub struct CreateArgs {
     /// Created as `scheduled` rather than `draft`.
     #[arg(long)]
     scheduled: bool,
+    /// Makes the campaign recurring, with a trigger in the rules' syntax: `{ event = "birthday" }`,
+    /// `{ event = "holiday" }` (with a target such as `event.detail == "Noël"`), `{ event =
+    /// "contract_end" }`, `{ schedule = "monthly:1" }`. `fidelis campaign run` makes its waves.
+    #[arg(long, value_parser = parse_trigger)]
+    trigger: Option<Trigger>,
+    /// Days a recurring campaign's wave may wait for the contact policy before its messages expire.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..=366))]
+    send_within_days: i64,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[arg(long, env = "FIDELIS_DB")]
+    db: String,
+    /// The day run (default: today, UTC); waves are queued at 09:00 that day.
+    #[arg(long, value_parser = parse_day)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Only this recurring campaign.
+    #[arg(long)]
+    campaign: Option<String>,
+    /// Directory of policy.toml and calendar.toml (missing files: the built-in samples).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -281,6 +316,12 @@ pub struct UpdateArgs {
     /// draft, scheduled, running or done.
     #[arg(long)]
     status: Option<String>,
+    /// Makes the campaign recurring or changes its trigger (see `campaign create --trigger`).
+    #[arg(long, value_parser = parse_trigger)]
+    trigger: Option<Trigger>,
+    /// With `--trigger`: days a wave may wait for the contact policy.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..=366))]
+    send_within_days: i64,
 }
 
 #[derive(Args)]
@@ -314,6 +355,46 @@ pub struct DeliverArgs {
 
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
     fidelis_domain::parse::parse_date(s).map_err(|e| format!("{s:?}: {e}"))
+}
+
+/// A trigger in the rules' syntax, `{ event = "birthday" }` or `{ schedule = "monthly:1" }`.
+fn parse_trigger(text: &str) -> Result<Trigger, String> {
+    let bad = || {
+        format!(
+            "{text:?}: expected a trigger in the rules' syntax: {{ event = \"birthday\" }} or \
+             {{ schedule = \"monthly:1\" }}"
+        )
+    };
+    let inner = text
+        .trim()
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .ok_or_else(bad)?;
+    let (key, value) = inner.split_once('=').ok_or_else(bad)?;
+    let value = value.trim();
+    let value = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .ok_or_else(bad)?;
+    let key = key.trim();
+    if !["event", "schedule"].contains(&key) {
+        return Err(format!(
+            "{text:?}: unknown trigger `{key}`; expected `event` or `schedule`"
+        ));
+    }
+    serde_json::from_value(serde_json::json!({ key: value })).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Warns when an event trigger names no detected kind: it fires only on events posted under it.
+fn warn_unknown_kind(trigger: &Trigger) {
+    if let Trigger::Event(fidelis_rules::EventKind::Other(name)) = trigger {
+        eprintln!(
+            "note: `{name}` is not a detected event kind (contract_end, usage_drop, renewal_due, \
+             birthday, holiday, new_product, complaint_opened, service_norm_breached, life_event); \
+             the campaign fires only on events of that name"
+        );
+    }
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -396,8 +477,28 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
                 response_window_days: a.response_window_days,
                 template,
             };
+            if let Some(t) = &a.trigger {
+                warn_unknown_kind(t);
+            }
             store.create_campaign(&plan).await?;
-            println!("campaign {} created ({})", plan.id, plan.status.as_str());
+            if let Some(trigger) = a.trigger {
+                store
+                    .set_recurrence(
+                        &plan.id,
+                        &Recurrence {
+                            trigger,
+                            send_within_days: a.send_within_days,
+                        },
+                    )
+                    .await?;
+                println!(
+                    "campaign {} created ({}), recurring: `fidelis campaign run` makes its waves",
+                    plan.id,
+                    plan.status.as_str()
+                );
+            } else {
+                println!("campaign {} created ({})", plan.id, plan.status.as_str());
+            }
             store.close().await;
         }
         CampaignCommand::Update(a) => {
@@ -418,6 +519,18 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
                 ..Default::default()
             };
             store.update_campaign(&a.id, &changes).await?;
+            if let Some(trigger) = a.trigger {
+                warn_unknown_kind(&trigger);
+                store
+                    .set_recurrence(
+                        &a.id,
+                        &Recurrence {
+                            trigger,
+                            send_within_days: a.send_within_days,
+                        },
+                    )
+                    .await?;
+            }
             println!("campaign {} updated", a.id);
             store.close().await;
         }
@@ -428,6 +541,11 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
             json,
         } => {
             let store = fidelis_store::Store::open(&db).await?;
+            if store.recurrence(&id).await?.is_some() {
+                bail!(
+                    "campaign {id:?} is recurring: its waves are assigned by `fidelis campaign run`"
+                );
+            }
             let s = delivery::campaign::assign(&store, &id, as_of).await?;
             print(json, &s, |s| {
                 println!(
@@ -549,8 +667,15 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
             })?;
             store.close().await;
         }
+        CampaignCommand::Run(a) => return run_recurring_command(a).await,
         CampaignCommand::Report { db, id, json } => {
             let store = fidelis_store::Store::open(&db).await?;
+            if store.recurrence(&id).await?.is_some() {
+                let r = store.recurring_report(&id).await?;
+                print(json, &r, print_recurring_report)?;
+                store.close().await;
+                return Ok(ExitCode::SUCCESS);
+            }
             let r = store.campaign_report(&id).await?;
             print(json, &r, |r| {
                 println!(
@@ -562,23 +687,176 @@ pub async fn run(command: CampaignCommand) -> Result<ExitCode> {
                 for g in &r.groups {
                     println!("  {:<10} {:<12} {:>9}", g.group, g.stratum, g.members);
                 }
-                for i in &r.impact {
-                    println!(
-                        "  [{}] treated {} at {:.2}%, control {} at {:.2}%: uplift {:+.2} points [{:+.2}, {:+.2}]",
-                        i.scope,
-                        i.treated,
-                        i.response.treatment.mean * 100.0,
-                        i.control,
-                        i.response.control.mean * 100.0,
-                        i.response.difference * 100.0,
-                        i.response.ci_low * 100.0,
-                        i.response.ci_high * 100.0
-                    );
-                    println!("      {}", i.summary);
-                }
+                print_impacts(&r.impact);
             })?;
             store.close().await;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_impacts(impact: &[fidelis_analytics::uplift::Impact]) {
+    for i in impact {
+        println!(
+            "  [{}] treated {} at {:.2}%, control {} at {:.2}%: uplift {:+.2} points [{:+.2}, {:+.2}]",
+            i.scope,
+            i.treated,
+            i.response.treatment.mean * 100.0,
+            i.control,
+            i.response.control.mean * 100.0,
+            i.response.difference * 100.0,
+            i.response.ci_low * 100.0,
+            i.response.ci_high * 100.0
+        );
+        println!("      {}", i.summary);
+    }
+}
+
+fn print_recurring_report(r: &RecurringReport) {
+    println!(
+        "{} — {} ({}), recurring on {}: {} waves",
+        r.campaign.id,
+        r.campaign.name,
+        r.campaign.status.as_str(),
+        trigger_text(&r.recurrence.trigger),
+        r.waves.len()
+    );
+    for g in &r.groups {
+        println!("  {:<10} {:<12} {:>9}", g.group, g.stratum, g.members);
+    }
+    match &r.not_measurable {
+        Some(why) => println!("  not measurable yet: {why}"),
+        None => print_impacts(&r.impact),
+    }
+    for (reason, n) in &r.suppressions {
+        println!("  suppressed, {reason}: {n}");
+    }
+    println!(
+        "\n  {:<24} {:>9} {:>8} {:>7} {:>7} {:>10} {:>10}",
+        "wave", "treatment", "control", "queued", "sent", "suppressed", "responded"
+    );
+    for w in &r.waves {
+        println!(
+            "  {:<24} {:>9} {:>8} {:>7} {:>7} {:>10} {:>4} / {:<4}",
+            w.id,
+            w.treatment,
+            w.control,
+            w.queued,
+            w.sent,
+            w.suppressed,
+            w.treatment_responders,
+            w.control_responders
+        );
+    }
+}
+
+/// A trigger as written in rule files.
+fn trigger_text(t: &Trigger) -> String {
+    match t {
+        Trigger::Event(kind) => format!("{{ event = \"{kind}\" }}"),
+        Trigger::Schedule(s) => format!("{{ schedule = \"{s}\" }}"),
+    }
+}
+
+/// What `campaign run` (and the daily `rules run`) did.
+#[derive(Debug, Serialize)]
+pub struct RecurringRun {
+    pub day: chrono::NaiveDate,
+    pub events: usize,
+    pub campaigns: Vec<fidelis_server::delivery::recurring::WaveRun>,
+}
+
+/// Runs the recurring campaigns (one, or all) for `day` on the day's customers and events, queueing
+/// at 09:00 that day under `policy`.
+pub(crate) async fn run_recurring(
+    store: &fidelis_store::Store,
+    day: chrono::NaiveDate,
+    campaign: Option<&str>,
+    customers: &[fidelis_store::facts::CustomerFacts],
+    events: &[fidelis_rules::Event],
+    policy: &fidelis_rules::ContactPolicy,
+) -> Result<RecurringRun> {
+    use fidelis_server::delivery::recurring;
+    let input = recurring::Day {
+        day,
+        customers,
+        events,
+        now: day.and_time(crate::rules::handled_at()).and_utc(),
+    };
+    let campaigns = match campaign {
+        Some(id) => vec![recurring::run_campaign(store, id, &input, policy).await?],
+        None => recurring::run_day(store, &input, policy).await?,
+    };
+    Ok(RecurringRun {
+        day,
+        events: events.len(),
+        campaigns,
+    })
+}
+
+async fn run_recurring_command(a: RunArgs) -> Result<ExitCode> {
+    let day = a.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let cfg = crate::rules::open_config(a.config.as_deref())?;
+    let store = fidelis_store::Store::open(&a.db).await?;
+    let recurring = store.recurring_campaigns().await?;
+    if let Some(id) = &a.campaign
+        && !recurring.contains(id)
+    {
+        bail!("campaign {id:?} is not recurring (or does not exist): give it a --trigger");
+    }
+    let (customers, events) = if recurring.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let customers = store
+            .customer_facts(day, None)
+            .await
+            .context("reading customer facts")?;
+        let inputs = store
+            .detector_inputs(day, day, None)
+            .await
+            .context("reading the detectors' records")?;
+        let events =
+            crate::detection::Detection::new(&inputs, &customers, &cfg.calendar).events_on(day);
+        (customers, events)
+    };
+    let run = run_recurring(
+        &store,
+        day,
+        a.campaign.as_deref(),
+        &customers,
+        &events,
+        &cfg.policy,
+    )
+    .await?;
+    store.close().await;
+    print(a.json, &run, print_recurring_run)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn print_recurring_run(r: &RecurringRun) {
+    println!(
+        "{}: {} recurring campaign(s), {} events detected",
+        r.day,
+        r.campaigns.len(),
+        r.events
+    );
+    for c in &r.campaigns {
+        let queued = c.queue.as_ref().map_or(0, |q| q.queued);
+        let suppressed = c.queue.as_ref().map_or(0, |q| q.suppressed);
+        println!(
+            "  {:<20} {:<12} fired for {}, {} already served: {} treatment, {} control; {} queued, {} suppressed{}",
+            c.campaign,
+            c.outcome,
+            c.fired,
+            c.already_served,
+            c.treatment,
+            c.control,
+            queued,
+            suppressed,
+            c.wave
+                .as_deref()
+                .map(|w| format!(" (wave {w})"))
+                .unwrap_or_default()
+        );
+    }
 }

@@ -13,6 +13,7 @@
 //! `campaign.rs` holds the campaign jobs that fill the outbox (assignment, queueing under the policy).
 
 pub mod campaign;
+pub mod recurring;
 pub mod smtp;
 pub mod webhook;
 

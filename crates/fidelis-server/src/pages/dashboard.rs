@@ -1,5 +1,6 @@
 //! The analyst dashboard (value matrix, segments, departure risk and the model's curves, channel costs,
-//! complaints against the service norms) and its tables as CSV (analysts and admins only).
+//! complaints against the service norms, campaign impact) and its tables as CSV (analysts and admins
+//! only).
 
 use super::{PageError, PageUser, render};
 use crate::AppState;
@@ -13,6 +14,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use fidelis_domain::User;
 use fidelis_domain::{Currency, Money};
+use fidelis_store::campaign_waves::CampaignImpactRow;
 use fidelis_store::segments::SegmentSize;
 use fidelis_store::value::ValueReport;
 use fidelis_store::{
@@ -23,6 +25,148 @@ use std::borrow::Borrow;
 
 /// Customers drawn in the value-matrix scatter (a deterministic sample beyond that).
 const SCATTER_POINTS: i64 = 2_000;
+
+/// Campaigns shown and exported, latest start first.
+const CAMPAIGNS_SHOWN: i64 = 20;
+
+/// A number with `digits` decimals in the page's language.
+fn localized(locale: Locale, value: f64, digits: usize) -> String {
+    let text = format!("{value:.digits$}");
+    if locale == Locale::Fr {
+        text.replace('.', ",")
+    } else {
+        text
+    }
+}
+
+/// A signed number of percentage points: `+2,50`.
+fn points(locale: Locale, share: f64) -> String {
+    let sign = if share >= 0.0 { "+" } else { "" };
+    format!("{sign}{}", localized(locale, share * 100.0, 2))
+}
+
+/// A percentage with `digits` decimals: `12,50 %` / `12.50%`.
+fn percent_of(locale: Locale, share: f64, digits: usize) -> String {
+    let text = localized(locale, share * 100.0, digits);
+    if locale == Locale::Fr {
+        format!("{text}\u{a0}%")
+    } else {
+        format!("{text}%")
+    }
+}
+
+/// One line of the campaign-impact table: a campaign overall or on one channel, or a campaign not
+/// measurable yet. Every figure is formatted here, in the page's language.
+struct CampaignLine {
+    /// The campaign's first line (its name is shown once).
+    first: bool,
+    campaign: String,
+    name: String,
+    waves: Option<usize>,
+    /// `all` or the channel code.
+    scope: String,
+    scope_name: String,
+    measured: bool,
+    significant: bool,
+    treated: u64,
+    control: u64,
+    rate_treated: String,
+    rate_control: String,
+    uplift: String,
+    interval: String,
+    revenue: String,
+    margin: String,
+    cost: String,
+    roi: String,
+    verdict: String,
+}
+
+fn campaign_lines(rows: &[CampaignImpactRow], locale: Locale) -> Vec<CampaignLine> {
+    let mut lines = Vec::new();
+    for row in rows {
+        let plan = &row.campaign;
+        let currency = Currency::parse(&plan.currency).unwrap_or(Currency::EUR);
+        let money = |minor: f64| format_money(Money::new(minor.round() as i64, currency), locale);
+        let base = |first: bool| CampaignLine {
+            first,
+            campaign: plan.id.clone(),
+            name: plan.name.clone(),
+            waves: row.waves,
+            scope: String::new(),
+            scope_name: String::new(),
+            measured: false,
+            significant: false,
+            treated: 0,
+            control: 0,
+            rate_treated: String::new(),
+            rate_control: String::new(),
+            uplift: String::new(),
+            interval: String::new(),
+            revenue: String::new(),
+            margin: String::new(),
+            cost: String::new(),
+            roi: String::new(),
+            verdict: locale.t("campaigns.not_measurable").to_owned(),
+        };
+        if row.impact.is_empty() {
+            lines.push(base(true));
+            continue;
+        }
+        for (k, i) in row.impact.iter().enumerate() {
+            let r = &i.response;
+            let key = match (r.significant, r.difference > 0.0) {
+                (true, true) => "campaigns.verdict_up",
+                (true, false) => "campaigns.verdict_down",
+                (false, _) => "campaigns.verdict_none",
+            };
+            let shown = |x: f64| format!("{} points", points(locale, x));
+            let magnitude = if r.significant {
+                r.difference.abs()
+            } else {
+                r.difference
+            };
+            let verdict = locale
+                .t(key)
+                .replace("{d}", &shown(magnitude))
+                .replace("{lo}", &shown(r.ci_low))
+                .replace("{hi}", &shown(r.ci_high));
+            let separator = if locale == Locale::Fr { " ; " } else { ", " };
+            lines.push(CampaignLine {
+                scope: i.scope.clone(),
+                scope_name: if i.scope == "all" {
+                    locale.t("campaigns.all_channels").to_owned()
+                } else {
+                    locale.term("channels.kind", &i.scope).to_owned()
+                },
+                measured: true,
+                significant: r.significant,
+                treated: i.treated,
+                control: i.control,
+                rate_treated: percent_of(locale, r.treatment.mean, 2),
+                rate_control: percent_of(locale, r.control.mean, 2),
+                uplift: points(locale, r.difference),
+                interval: format!(
+                    "[{}{separator}{}]",
+                    points(locale, r.ci_low),
+                    points(locale, r.ci_high)
+                ),
+                revenue: money(i.incremental_revenue_minor),
+                margin: money(i.incremental_margin_minor),
+                cost: money(i.cost_minor as f64),
+                roi: i.roi.map_or_else(
+                    || "—".to_owned(),
+                    |roi| {
+                        let sign = if roi >= 0.0 { "+" } else { "" };
+                        format!("{sign}{}", percent_of(locale, roi, 0))
+                    },
+                ),
+                verdict,
+                ..base(k == 0)
+            });
+        }
+    }
+    lines
+}
 
 /// The value matrix as a scatter of profitability (x) × potential (y), cut where the refresh cut it,
 /// with each quadrant's strategy and customer count.
@@ -196,6 +340,7 @@ struct DashboardPage {
     channels: Vec<ChannelCost>,
     complaints: Vec<ComplaintNorms>,
     norms: ServiceNorms,
+    campaigns: Vec<CampaignLine>,
 }
 
 impl DashboardPage {
@@ -309,6 +454,10 @@ pub async fn page(
             .complaints_against_norms(SERVICE_NORMS, chrono::Utc::now().date_naive())
             .await?,
     };
+    let campaigns = campaign_lines(
+        &state.store.campaign_impacts(CAMPAIGNS_SHOWN).await?,
+        locale,
+    );
     let scatter = match &data.value {
         Some(report) => {
             let points = state
@@ -335,6 +484,7 @@ pub async fn page(
         channels: data.channels,
         complaints: data.complaints,
         norms: SERVICE_NORMS,
+        campaigns,
     })
 }
 
@@ -357,7 +507,7 @@ fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
 }
 
 /// The dashboard's tables as CSV files, for analysts and admins: `customers`, `strategies`,
-/// `segments`, `risk`, `channels`, `channel_operations`, `complaints`.
+/// `segments`, `risk`, `channels`, `channel_operations`, `complaints`, `campaigns`.
 pub async fn export(
     State(state): State<AppState>,
     user: PageUser,
@@ -544,6 +694,74 @@ pub async fn export(
                             c.currency,
                         ]
                     }),
+            )
+        }
+        "campaigns" => {
+            let rows = state.store.campaign_impacts(CAMPAIGNS_SHOWN).await?;
+            let number = |x: f64, digits: usize| format!("{x:.digits$}");
+            let minor = |x: f64| decimal(x.round() as i64);
+            let mut lines = Vec::new();
+            for row in rows {
+                let plan = &row.campaign;
+                let waves = row.waves.map(|w| w.to_string()).unwrap_or_default();
+                if row.impact.is_empty() {
+                    let mut line = vec![plan.id.clone(), plan.name.clone(), waves];
+                    line.extend(std::iter::repeat_n(String::new(), 15));
+                    line.push(plan.currency.clone());
+                    line.push(row.not_measurable.clone().unwrap_or_default());
+                    lines.push(line);
+                    continue;
+                }
+                for i in &row.impact {
+                    let r = &i.response;
+                    lines.push(vec![
+                        plan.id.clone(),
+                        plan.name.clone(),
+                        waves.clone(),
+                        i.scope.clone(),
+                        i.treated.to_string(),
+                        i.control.to_string(),
+                        number(r.treatment.mean, 6),
+                        number(r.control.mean, 6),
+                        number(r.difference, 6),
+                        number(r.ci_low, 6),
+                        number(r.ci_high, 6),
+                        r.significant.to_string(),
+                        minor(i.incremental_revenue_minor),
+                        minor(i.incremental_margin_minor),
+                        minor(i.incremental_margin_ci_minor.0),
+                        minor(i.incremental_margin_ci_minor.1),
+                        decimal(i.cost_minor),
+                        i.roi.map(|x| number(x, 4)).unwrap_or_default(),
+                        plan.currency.clone(),
+                        i.summary.clone(),
+                    ]);
+                }
+            }
+            csv(
+                &[
+                    "campaign",
+                    "name",
+                    "waves",
+                    "channel",
+                    "treated",
+                    "control",
+                    "response_treated",
+                    "response_control",
+                    "uplift",
+                    "uplift_ci_low",
+                    "uplift_ci_high",
+                    "significant",
+                    "incremental_revenue",
+                    "incremental_margin",
+                    "incremental_margin_ci_low",
+                    "incremental_margin_ci_high",
+                    "cost",
+                    "roi",
+                    "currency",
+                    "verdict",
+                ],
+                lines,
             )
         }
         _ => return Err(PageError::not_found("error.not_found.text", user.locale)),

@@ -3,8 +3,10 @@
 mod alerts;
 mod api;
 mod browser;
+mod campaign_pages;
 mod delivery;
 mod harness;
 mod pages;
+mod recurring;
 mod routing;
 mod security;

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod auth;
+mod campaign_waves;
 mod campaigns;
 mod churn;
 mod dashboard;

@@ -4,6 +4,7 @@ mod campaign;
 mod churn;
 mod cli;
 mod demo;
+mod recurring;
 mod rules;
 mod screens;
 mod value;
