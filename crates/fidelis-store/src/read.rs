@@ -19,6 +19,16 @@ const CUSTOMER_COLUMNS: &str = "c.external_id, c.first_name, c.last_name, c.emai
     c.assets_band, c.solvent, c.status, c.acquisition_date, ch.external_id AS acquisition_channel, c.attributes";
 
 impl Store {
+    /// The internal id of a customer, by external id.
+    pub async fn internal_customer_id(&self, external_id: &str) -> Result<Option<i64>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT id FROM customers WHERE external_id = $1")
+                .bind(external_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
     /// Rows per entity, in import order.
     pub async fn counts(&self) -> Result<Vec<EntityCount>, StoreError> {
         let mut out = Vec::with_capacity(Entity::ALL.len());

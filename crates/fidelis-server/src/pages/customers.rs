@@ -143,10 +143,58 @@ struct CustomerPage {
     at_risk: bool,
     /// Next best actions, strongest first (text keys).
     actions: Vec<&'static str>,
+    /// What the rules and campaigns have planned for the customer and not yet done: the alerts and
+    /// offers for the agent to voice, the calls and messages to come.
+    planned: Vec<PlannedAction>,
     /// The operation types the routing advice can be asked for, and the one asked.
     operations: Vec<&'static str>,
     operation: Option<String>,
     routing: Option<RoutingAdvice>,
+}
+
+/// An action of the outbox not yet carried out, as the agent reads it.
+struct PlannedAction {
+    /// `rule` or `campaign`.
+    source_kind: &'static str,
+    /// The rule's or campaign's id.
+    source: String,
+    /// The action kind (`alert`, `offer`, `message`, `call_task`…) or the channel's for campaigns.
+    kind: String,
+    channel: String,
+    /// The filled text, when the action has one.
+    text: Option<String>,
+    /// When it is due, UTC.
+    due: String,
+}
+
+impl PlannedAction {
+    fn of(m: &fidelis_store::outbox::OutboxMessage) -> PlannedAction {
+        let action = m.payload.get("action");
+        let kind = action
+            .and_then(|a| a.get("kind"))
+            .and_then(|k| k.as_str())
+            .unwrap_or("message");
+        let text = m
+            .payload
+            .get("body")
+            .and_then(|b| b.as_str())
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                let action = action?;
+                ["message", "text", "script", "campaign"]
+                    .iter()
+                    .find_map(|f| action.get(*f)?.as_str().map(str::to_owned))
+            });
+        PlannedAction {
+            source_kind: m.source_kind.as_str(),
+            source: m.source.clone(),
+            kind: kind.to_owned(),
+            channel: m.channel.clone(),
+            text,
+            due: m.next_attempt_at.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
 }
 
 /// What the departure-alert banner shows. Filled by the departure-alert flow (see `api/alerts.rs`).
@@ -451,6 +499,16 @@ pub async fn page(
         .last()
         .map(|v| strategy_actions(&v.strategy))
         .unwrap_or_default();
+    let planned = match state.store.internal_customer_id(&id).await? {
+        Some(internal) => state
+            .store
+            .pending_messages_of_customer(internal)
+            .await?
+            .iter()
+            .map(PlannedAction::of)
+            .collect(),
+        None => Vec::new(),
+    };
     let operation = q.operation.filter(|o| !o.is_empty());
     let routing = match &operation {
         Some(op) => routing_advice(&state, &id, op).await?,
@@ -481,6 +539,7 @@ pub async fn page(
         risk,
         at_risk,
         actions,
+        planned,
         operations: fidelis_domain::schema::OPERATIONS
             .iter()
             .map(|c| c.value)

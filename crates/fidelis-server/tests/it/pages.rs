@@ -1097,3 +1097,97 @@ async fn the_agent_screen_shows_risk_reasons_actions_and_routing() {
             .contains("id=\"routing-advice\"")
     );
 }
+
+#[tokio::test]
+async fn the_agent_screen_shows_what_the_rules_and_campaigns_have_planned() {
+    use fidelis_store::outbox::{NewMessage, SourceKind};
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now();
+    let message = |key: &str, channel: &str, source: &str, payload| NewMessage {
+        key: key.into(),
+        customer: "C1".into(),
+        channel: channel.into(),
+        purpose: "marketing".into(),
+        payload,
+        source_kind: SourceKind::Rule,
+        source: source.into(),
+        send_at: now,
+        created_at: now,
+    };
+    let alert = serde_json::json!({
+        "action": {"kind": "alert", "message": "Départ probable (appels en baisse): proposer l'offre fidélité"},
+        "body": "Départ probable (appels en baisse): proposer l'offre fidélité",
+    });
+    app.store
+        .enqueue(&message(
+            "C1/at_risk_alert/x",
+            "alert",
+            "at_risk_alert",
+            alert,
+        ))
+        .await
+        .unwrap();
+    let call = serde_json::json!({"action": {"kind": "call_task", "script": "retention_offer"}});
+    app.store
+        .enqueue(&message(
+            "C1/renewal_call/x",
+            "telesales",
+            "renewal_call",
+            call,
+        ))
+        .await
+        .unwrap();
+    // Done or withdrawn actions are not shown.
+    let sms = serde_json::json!({"action": {"kind": "message", "text": "Bon anniversaire"}, "body": "Bon anniversaire"});
+    let gone = app
+        .store
+        .enqueue(&message("C1/birthday/x", "sms", "birthday", sms))
+        .await
+        .unwrap();
+    assert!(app.store.cancel_message(gone.id).await.unwrap());
+
+    let agent = app.login("agent").await;
+    let page = app
+        .get_as(&agent, "/customers/C1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let planned = section(&page, "planned-actions");
+    assert!(
+        planned.contains("<tr class=\"planned-alert\"><th scope=\"row\">Alerte à dire</th><td>Départ probable (appels en baisse): proposer l&#39;offre fidélité</td><td>Écran conseiller</td>"),
+        "{planned}"
+    );
+    assert!(planned.contains("Règle at_risk_alert"), "{planned}");
+    assert!(
+        planned.contains("Appel à passer</th><td>retention_offer</td><td>Télévente</td>"),
+        "{planned}"
+    );
+    assert!(!planned.contains("anniversaire"), "{planned}");
+
+    let english = app
+        .client
+        .get(app.url("/customers/C1"))
+        .header("cookie", &agent.cookie)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let planned = section(&english, "planned-actions");
+    assert!(
+        planned.contains("Alert to voice") && planned.contains("Agent screen"),
+        "{planned}"
+    );
+    assert!(planned.contains("Call to make") && planned.contains("Rule renewal_call"));
+    // A customer with nothing planned has no such section.
+    let other = app
+        .get_as(&agent, "/customers/C2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!other.contains("id=\"planned-actions\""));
+}
