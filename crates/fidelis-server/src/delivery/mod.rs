@@ -168,9 +168,18 @@ pub fn render(text: &str, message: &OutboxMessage) -> String {
 }
 
 /// The text of `part` (`subject`, `body`) in the message's language: from the payload's
-/// `template.<locale>.<part>`, else `template.en`, else `template.fr`.
+/// `template.<locale>.<part>`, else `template.en`, else `template.fr`; without a template, the
+/// payload's own `<part>` as it is (a rule's action, its texts already filled from the customer's
+/// facts when the rule proposed it).
 pub fn template_part(message: &OutboxMessage, part: &str) -> Option<String> {
-    let template = message.payload.get("template")?;
+    let Some(template) = message.payload.get("template") else {
+        return message
+            .payload
+            .get(part)?
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+    };
     let locale = locale_of(message);
     [locale, "en", "fr"]
         .iter()
@@ -599,6 +608,30 @@ mod tests {
             Some("Hello Anne")
         );
         assert_eq!(render("a } b {", &en), "a } b {");
+    }
+
+    #[test]
+    fn a_rules_message_is_sent_with_the_text_the_rule_filled() {
+        let payload = serde_json::json!({
+            "action": {"kind": "message", "subject": "Votre déménagement", "text": "Guide pour Lyon {x}"},
+            "subject": "Votre déménagement",
+            "body": "Guide pour Lyon {x}",
+        });
+        let m = message("GB", payload);
+        assert_eq!(
+            template_part(&m, "subject").as_deref(),
+            Some("Votre déménagement")
+        );
+        // Filled once, by the rule: braces in a customer's data are not read as placeholders.
+        assert_eq!(
+            template_part(&m, "body").as_deref(),
+            Some("Guide pour Lyon {x}")
+        );
+        let alert = message(
+            "FR",
+            serde_json::json!({"action": {"kind": "alert"}, "body": null}),
+        );
+        assert_eq!(template_part(&alert, "body"), None);
     }
 
     #[test]
