@@ -497,13 +497,15 @@ impl Store {
                 Ok(impact) => (impact, None),
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
+        // Each wave's members, in one pass (a year of daily waves over a large base is long).
+        let mut by_wave: std::collections::HashMap<&str, Vec<MemberOutcome>> =
+            std::collections::HashMap::new();
+        for (wave, m) in &outcomes {
+            by_wave.entry(wave.as_str()).or_default().push(m.clone());
+        }
         let mut reports = Vec::with_capacity(waves.len());
         for w in waves {
-            let members: Vec<MemberOutcome> = outcomes
-                .iter()
-                .filter(|(wave, _)| *wave == w.id)
-                .map(|(_, m)| m.clone())
-                .collect();
+            let members = by_wave.remove(w.id.as_str()).unwrap_or_default();
             let count = |control: bool, responded: bool| {
                 members
                     .iter()
