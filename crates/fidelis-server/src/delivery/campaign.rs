@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fidelis_analytics::uplift::{AssignmentUnit, assign_control};
 use fidelis_rules::policy::{Candidate, ContactPolicy, ContactRecord, Outcome, Suppression};
-use fidelis_rules::{Action, Channel, Condition, FactSchema, Purpose};
+use fidelis_rules::{Action, Channel, Condition, EvalContext, FactSchema, Purpose};
 use fidelis_store::Store;
 use fidelis_store::campaigns::{Assignment, BatchMessage, BatchSuppression, QueueCandidate};
+use fidelis_store::facts::CustomerFacts;
 use fidelis_store::outbox::SourceKind;
 use serde::Serialize;
 
@@ -45,6 +46,65 @@ pub struct AssignSummary {
     pub strata: Vec<(String, u64)>,
 }
 
+/// A campaign's target and exclusions, compiled against the facts' schema.
+pub struct Targeting {
+    target: Option<Condition>,
+    exclusions: Vec<Condition>,
+}
+
+/// Whether a campaign takes a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    Yes,
+    NotInTarget,
+    Excluded,
+}
+
+impl Targeting {
+    /// Compiles the plan's target and exclusions; an error names the campaign and the expression.
+    pub fn compile(
+        campaign: &str,
+        plan: &fidelis_store::campaigns::CampaignPlan,
+        schema: &Arc<FactSchema>,
+    ) -> Result<Targeting, CampaignError> {
+        let compile = |what: &'static str, text: &str| {
+            Condition::compile(text, schema).map_err(|e| CampaignError::Condition {
+                campaign: campaign.into(),
+                what,
+                source_text: text.into(),
+                message: e.to_string(),
+            })
+        };
+        Ok(Targeting {
+            target: plan
+                .target
+                .as_deref()
+                .map(|t| compile("target", t))
+                .transpose()?,
+            exclusions: plan
+                .exclusions
+                .iter()
+                .map(|e| compile("exclusion", e))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// In the target (the active customers when there is none) and in no exclusion.
+    pub fn take(&self, customer: &CustomerFacts, cx: &EvalContext) -> Take {
+        let in_target = match &self.target {
+            Some(t) => t.matches(cx),
+            None => customer.status == "active",
+        };
+        if !in_target {
+            Take::NotInTarget
+        } else if self.exclusions.iter().any(|e| e.matches(cx)) {
+            Take::Excluded
+        } else {
+            Take::Yes
+        }
+    }
+}
+
 /// Chooses the campaign's target as of `as_of` (every active customer when it has no target
 /// condition), leaves out the exclusions, assigns control randomly within each value quadrant and
 /// stores the result.
@@ -58,44 +118,24 @@ pub async fn assign(
         .await?
         .ok_or_else(|| CampaignError::Unknown(campaign.into()))?;
     let schema = Arc::new(FactSchema::standard());
-    let compile = |what: &'static str, text: &str| {
-        Condition::compile(text, &schema).map_err(|e| CampaignError::Condition {
-            campaign: campaign.into(),
-            what,
-            source_text: text.into(),
-            message: e.to_string(),
-        })
-    };
-    let target = plan
-        .target
-        .as_deref()
-        .map(|t| compile("target", t))
-        .transpose()?;
-    let exclusions: Vec<Condition> = plan
-        .exclusions
-        .iter()
-        .map(|e| compile("exclusion", e))
-        .collect::<Result<_, _>>()?;
+    let targeting = Targeting::compile(campaign, &plan, &schema)?;
     let customers = store.customer_facts(as_of, None).await?;
     let mut chosen = Vec::new();
     let mut excluded = 0;
     for c in &customers {
         let facts = fidelis_store::facts::to_facts(c, &schema, as_of);
-        let cx = fidelis_rules::EvalContext {
+        let cx = EvalContext {
             facts: &facts,
             event: None,
             today: as_of,
         };
-        let in_target = match &target {
-            Some(t) => t.matches(&cx),
-            None => c.status == "active",
-        };
-        if !in_target {
-            continue;
-        }
-        if exclusions.iter().any(|e| e.matches(&cx)) {
-            excluded += 1;
-            continue;
+        match targeting.take(c, &cx) {
+            Take::Yes => {}
+            Take::NotInTarget => continue,
+            Take::Excluded => {
+                excluded += 1;
+                continue;
+            }
         }
         let stratum = c
             .value

@@ -18,14 +18,14 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use fidelis_analytics::Rng;
 use fidelis_rules::policy::ContactPolicy;
-use fidelis_rules::{Condition, EvalContext, Event, FactSchema, Trigger};
+use fidelis_rules::{EvalContext, Event, FactSchema, Trigger};
 use fidelis_store::Store;
 use fidelis_store::campaign_waves::{NewWave, WaveMember, wave_id};
 use fidelis_store::campaigns::CampaignStatus;
 use fidelis_store::facts::{CustomerFacts, to_facts};
 use serde::Serialize;
 
-use super::campaign::{CampaignError, QueueSummary, queue};
+use super::campaign::{CampaignError, QueueSummary, Take, Targeting, queue};
 
 /// Why a recurring run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -154,24 +154,7 @@ pub async fn run_campaign(
     }
 
     let schema = Arc::new(FactSchema::standard());
-    let compile = |what: &'static str, text: &str| {
-        Condition::compile(text, &schema).map_err(|e| CampaignError::Condition {
-            campaign: campaign.into(),
-            what,
-            source_text: text.into(),
-            message: e.to_string(),
-        })
-    };
-    let target = plan
-        .target
-        .as_deref()
-        .map(|t| compile("target", t))
-        .transpose()?;
-    let exclusions: Vec<Condition> = plan
-        .exclusions
-        .iter()
-        .map(|e| compile("exclusion", e))
-        .collect::<Result<_, _>>()?;
+    let targeting = Targeting::compile(campaign, &plan, &schema)?;
     let takes = |c: &CustomerFacts, event: Option<&Event>| {
         let facts = to_facts(c, &schema, day);
         let cx = EvalContext {
@@ -179,11 +162,7 @@ pub async fn run_campaign(
             event,
             today: day,
         };
-        let in_target = match &target {
-            Some(t) => t.matches(&cx),
-            None => c.status == "active",
-        };
-        in_target && !exclusions.iter().any(|e| e.matches(&cx))
+        targeting.take(c, &cx) == Take::Yes
     };
 
     // Each customer the trigger fires for, with the occasions that fired it.
