@@ -102,6 +102,38 @@ impl<'a> Explainer<'a> {
     }
 }
 
+impl Explainer<'_> {
+    /// Every row's risk, and the `top` reasons of the rows whose risk is at least `min_risk` (the
+    /// others get none). TreeSHAP is most of the cost of scoring a base, and customers far from an
+    /// alert need no reasons; the risks are [`GbdtModel::predict`]'s, equal to `explain`'s.
+    pub fn explain_at_risk(
+        &self,
+        x: &FeatureMatrix,
+        top: usize,
+        min_risk: f64,
+    ) -> Result<Vec<Explanation>, ChurnError> {
+        let risks = self.model.predict(x)?;
+        let rows: Vec<&[f32]> = x.rows().collect();
+        let base_probability = sigmoid(self.base);
+        Ok(rows
+            .par_iter()
+            .zip(risks.par_iter())
+            .with_min_len(256)
+            .map(|(row, &probability)| {
+                if probability >= min_risk {
+                    self.explain_row(row, top)
+                } else {
+                    Explanation {
+                        probability,
+                        base_probability,
+                        reasons: Vec::new(),
+                    }
+                }
+            })
+            .collect())
+    }
+}
+
 /// The risk of one row and its `top` reasons (builds an [`Explainer`] each call; use one for many rows).
 pub fn explain(
     model: &GbdtModel,

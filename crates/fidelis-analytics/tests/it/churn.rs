@@ -418,6 +418,25 @@ fn the_model_finds_the_planted_usage_drop_and_complaints() {
         tally[..10].iter().any(|(f, _)| is_complaint(f)),
         "{tally:?}"
     );
+    // Reasons for the customers at risk only: the same risks for everyone, the same reasons above
+    // the threshold, none below.
+    let threshold = probabilities[order[order.len() / 4]];
+    let every = explainer.explain(&set.features, 3).unwrap();
+    let at_risk = explainer
+        .explain_at_risk(&set.features, 3, threshold)
+        .unwrap();
+    let mut explained = 0;
+    for (all, some) in every.iter().zip(&at_risk) {
+        assert_eq!(all.probability.to_bits(), some.probability.to_bits());
+        if all.probability >= threshold {
+            assert_eq!(all.reasons, some.reasons);
+            explained += 1;
+        } else {
+            assert!(some.reasons.is_empty());
+        }
+    }
+    assert!(explained > 0 && explained < every.len(), "{explained}");
+
     let riskiest = order[0];
     let example = explainer.explain_row(set.features.row(riskiest), 3);
     eprintln!(
