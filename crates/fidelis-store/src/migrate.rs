@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_campaign_waves.sql"),
         postgres: include_str!("../migrations/postgres/0010_campaign_waves.sql"),
     },
+    Migration {
+        version: 11,
+        description: "outbox and suppression checks without IN lists (SQLite)",
+        sqlite: include_str!("../migrations/sqlite/0011_outbox_checks.sql"),
+        postgres: include_str!("../migrations/postgres/0011_outbox_checks.sql"),
+    },
 ];
 
 /// Applies the migrations not yet recorded in `schema_migrations`.
