@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ChurnError;
 use super::features::FeatureSpec;
-use super::gbdt::{GbdtModel, check_names, sigmoid};
+use super::gbdt::{GbdtModel, sigmoid};
 use super::matrix::FeatureMatrix;
 use super::shap::{expected_raw_score, shap_values};
 
@@ -59,6 +59,56 @@ impl<'a> Explainer<'a> {
 
     /// The risk of `row` (the model's columns) and its `top` reasons.
     pub fn explain_row(&self, row: &[f32], top: usize) -> Explanation {
+        self.explained(row, top, self.model.predict_row(row))
+    }
+
+    /// Every row of `x` (the model's columns), in parallel.
+    pub fn explain(&self, x: &FeatureMatrix, top: usize) -> Result<Vec<Explanation>, ChurnError> {
+        self.explain_rows(x, top, None)
+    }
+
+    /// Every row's risk, and the `top` reasons of the rows whose risk is at least `min_risk` (the
+    /// others get none). TreeSHAP is most of the cost of scoring a base, and customers far from an
+    /// alert need no reasons; the risks are `explain`'s.
+    pub fn explain_at_risk(
+        &self,
+        x: &FeatureMatrix,
+        top: usize,
+        min_risk: f64,
+    ) -> Result<Vec<Explanation>, ChurnError> {
+        self.explain_rows(x, top, Some(min_risk))
+    }
+
+    /// The rows' risks ([`GbdtModel::predict`], equal to `predict_row` bit for bit) and the reasons of
+    /// those at or above `min_risk` (all when `None`), in parallel.
+    fn explain_rows(
+        &self,
+        x: &FeatureMatrix,
+        top: usize,
+        min_risk: Option<f64>,
+    ) -> Result<Vec<Explanation>, ChurnError> {
+        let risks = self.model.predict(x)?;
+        let rows: Vec<&[f32]> = x.rows().collect();
+        Ok(rows
+            .par_iter()
+            .zip(risks.par_iter())
+            .with_min_len(256)
+            .map(|(row, &probability)| {
+                if min_risk.is_none_or(|m| probability >= m) {
+                    self.explained(row, top, probability)
+                } else {
+                    Explanation {
+                        probability,
+                        base_probability: sigmoid(self.base),
+                        reasons: Vec::new(),
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// `row`'s explanation given its risk: the `top` features of positive TreeSHAP value, in words.
+    fn explained(&self, row: &[f32], top: usize, probability: f64) -> Explanation {
         let shap = shap_values(self.model, row);
         let mut order: Vec<usize> = (0..shap.values.len())
             .filter(|&j| shap.values[j] > 0.0)
@@ -84,53 +134,10 @@ impl<'a> Explainer<'a> {
             })
             .collect();
         Explanation {
-            probability: self.model.predict_row(row),
+            probability,
             base_probability: sigmoid(self.base),
             reasons,
         }
-    }
-
-    /// Every row of `x` (the model's columns), in parallel.
-    pub fn explain(&self, x: &FeatureMatrix, top: usize) -> Result<Vec<Explanation>, ChurnError> {
-        check_names(&self.model.feature_names, x.names())?;
-        let rows: Vec<&[f32]> = x.rows().collect();
-        Ok(rows
-            .par_iter()
-            .with_min_len(256)
-            .map(|row| self.explain_row(row, top))
-            .collect())
-    }
-}
-
-impl Explainer<'_> {
-    /// Every row's risk, and the `top` reasons of the rows whose risk is at least `min_risk` (the
-    /// others get none). TreeSHAP is most of the cost of scoring a base, and customers far from an
-    /// alert need no reasons; the risks are [`GbdtModel::predict`]'s, equal to `explain`'s.
-    pub fn explain_at_risk(
-        &self,
-        x: &FeatureMatrix,
-        top: usize,
-        min_risk: f64,
-    ) -> Result<Vec<Explanation>, ChurnError> {
-        let risks = self.model.predict(x)?;
-        let rows: Vec<&[f32]> = x.rows().collect();
-        let base_probability = sigmoid(self.base);
-        Ok(rows
-            .par_iter()
-            .zip(risks.par_iter())
-            .with_min_len(256)
-            .map(|(row, &probability)| {
-                if probability >= min_risk {
-                    self.explain_row(row, top)
-                } else {
-                    Explanation {
-                        probability,
-                        base_probability,
-                        reasons: Vec::new(),
-                    }
-                }
-            })
-            .collect())
     }
 }
 
