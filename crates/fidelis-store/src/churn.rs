@@ -136,26 +136,9 @@ pub struct ModelInfo {
 /// A registered model with its serialised form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredModel {
-    /// Version number.
-    pub version: i64,
-    /// What it predicts.
-    pub kind: ModelKind,
-    /// When it was trained.
-    pub created_at: DateTime<Utc>,
-    /// Date of its data.
-    pub as_of: NaiveDate,
-    /// Horizon in days.
-    pub horizon_days: Option<i64>,
-    /// Snapshot dates.
-    pub snapshots: Vec<NaiveDate>,
-    /// Parameters.
-    pub params: serde_json::Value,
-    /// Feature names.
-    pub feature_names: Vec<String>,
-    /// Metrics.
-    pub metrics: serde_json::Value,
-    /// Whether it is the active model of its kind.
-    pub active: bool,
+    /// What the registry says of it.
+    #[serde(flatten)]
+    pub info: ModelInfo,
     /// The model, as JSON text exactly as saved.
     pub model_json: String,
 }
@@ -1244,16 +1227,7 @@ impl Store {
                 r.try_get(5)?, r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, r.try_get(9)?,
             )?;
             Ok(Some(StoredModel {
-                version: info.version,
-                kind: info.kind,
-                created_at: info.created_at,
-                as_of: info.as_of,
-                horizon_days: info.horizon_days,
-                snapshots: info.snapshots,
-                params: info.params,
-                feature_names: info.feature_names,
-                metrics: info.metrics,
-                active: info.active,
+                info,
                 model_json: r.try_get(10)?,
             }))
         })
@@ -1472,9 +1446,9 @@ impl Store {
             return Ok(None);
         };
         let model = serde_json::from_str(&stored.model_json).map_err(|e| {
-            StoreError::Corrupt(format!("acquisition model {}: {e}", stored.version))
+            StoreError::Corrupt(format!("acquisition model {}: {e}", stored.info.version))
         })?;
-        Ok(Some((stored.version, model)))
+        Ok(Some((stored.info.version, model)))
     }
 
     /// The active churn model, ready to score: (stored row, model). The feature factory's product
@@ -1485,8 +1459,9 @@ impl Store {
         let Some(stored) = self.active_model(ModelKind::Churn).await? else {
             return Ok(None);
         };
-        let model = serde_json::from_str(&stored.model_json)
-            .map_err(|e| StoreError::Corrupt(format!("churn model {}: {e}", stored.version)))?;
+        let model = serde_json::from_str(&stored.model_json).map_err(|e| {
+            StoreError::Corrupt(format!("churn model {}: {e}", stored.info.version))
+        })?;
         Ok(Some((stored, model)))
     }
 }

@@ -555,8 +555,13 @@ pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
         .active_churn_model()
         .await?
         .context("no active churn model: run `fidelis train churn --db …` first")?;
-    let categories: Vec<String> = serde_json::from_value(stored.params["categories"].clone())
-        .map_err(|e| anyhow!("churn model {}: product categories: {e}", stored.version))?;
+    let categories: Vec<String> = serde_json::from_value(stored.info.params["categories"].clone())
+        .map_err(|e| {
+            anyhow!(
+                "churn model {}: product categories: {e}",
+                stored.info.version
+            )
+        })?;
     let as_of = match args.as_of {
         Some(d) => d,
         None => default_as_of(store.churn_last_day().await?)?,
@@ -596,7 +601,7 @@ pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
             risk_sum += r.risk;
         }
         scored += store
-            .save_churn_scores_range(stored.version, as_of, range, &rows)
+            .save_churn_scores_range(stored.info.version, as_of, range, &rows)
             .await
             .context("saving the scores")?;
     }
@@ -607,7 +612,7 @@ pub async fn score(command: ScoreCommand) -> Result<ExitCode> {
     let bands = store.risk_distribution().await?;
     store.close().await;
     let summary = ScoreSummary {
-        model_version: stored.version,
+        model_version: stored.info.version,
         as_of,
         customers,
         scored,

@@ -59,26 +59,26 @@ pub async fn score(
             .map_err(|_| ApiError::Internal("model cache poisoned".into()))?;
         guard
             .as_ref()
-            .filter(|(v, _)| *v == stored.version)
+            .filter(|(v, _)| *v == stored.info.version)
             .map(|(_, m)| Arc::clone(m))
     };
     let model = match cached {
         Some(m) => m,
         None => {
             let m: AcquisitionModel = serde_json::from_str(&stored.model_json).map_err(|e| {
-                ApiError::Internal(format!("acquisition model {}: {e}", stored.version))
+                ApiError::Internal(format!("acquisition model {}: {e}", stored.info.version))
             })?;
             let m = Arc::new(m);
             if let Ok(mut guard) = state.models.acquisition.lock() {
-                *guard = Some((stored.version, Arc::clone(&m)));
+                *guard = Some((stored.info.version, Arc::clone(&m)));
             }
             m
         }
     };
     Ok(Json(ProspectScore {
         expected_profit_12m: model.predict(&applicant),
-        currency: stored.params["currency"].as_str().map(str::to_string),
+        currency: stored.info.params["currency"].as_str().map(str::to_string),
         mean_first_year: model.mean_target,
-        model_version: stored.version,
+        model_version: stored.info.version,
     }))
 }

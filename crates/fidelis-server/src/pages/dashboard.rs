@@ -18,8 +18,8 @@ use fidelis_store::campaign_waves::CampaignImpactRow;
 use fidelis_store::segments::SegmentSize;
 use fidelis_store::value::ValueReport;
 use fidelis_store::{
-    ChannelCost, ComplaintNorms, EntityCount, ModelKind, RiskBand, ServiceNorms, StoredModel,
-    ValuePoint,
+    ChannelCost, ComplaintNorms, EntityCount, ModelInfo, ModelKind, RiskBand, ServiceNorms,
+    StoredModel, ValuePoint,
 };
 use std::borrow::Borrow;
 
@@ -259,7 +259,7 @@ fn curve(metrics: &serde_json::Value, keys: &[&str], x_key: &str, y_key: &str) -
         .collect()
 }
 
-fn risk_view(model: &StoredModel, bands: Vec<RiskBand>, locale: Locale) -> RiskView {
+fn risk_view(model: &ModelInfo, bands: Vec<RiskBand>, locale: Locale) -> RiskView {
     let labels: Vec<String> = bands
         .iter()
         .map(|b| format!("{:.0}–{:.0}", b.lower * 100.0, b.upper * 100.0))
@@ -480,7 +480,7 @@ pub async fn page(
         segments: data.segments,
         risk: data
             .risk
-            .map(|(model, bands)| risk_view(&model, bands, locale)),
+            .map(|(model, bands)| risk_view(&model.info, bands, locale)),
         channels: data.channels,
         complaints: data.complaints,
         norms: SERVICE_NORMS,

@@ -273,18 +273,19 @@ both!(models_and_scores, |db: TestDb| async move {
         .unwrap();
     assert!(v1 < v2 && v2 < a1);
     let active = store.active_model(ModelKind::Churn).await.unwrap().unwrap();
-    assert_eq!(active.version, v1);
+    assert_eq!(active.info.version, v1);
     assert_eq!(active.model_json, "{\"tag\":\"one\",\"x\":0.1234567890123}");
-    assert_eq!(active.feature_names, ["calls_30d", "complaints_90d"]);
-    assert_eq!(active.snapshots, [date(2026, 5, 4), date(2026, 6, 3)]);
-    assert_eq!(active.metrics["roc"][1][0], 1.0);
-    assert_eq!(active.params["seed"], 7);
+    assert_eq!(active.info.feature_names, ["calls_30d", "complaints_90d"]);
+    assert_eq!(active.info.snapshots, [date(2026, 5, 4), date(2026, 6, 3)]);
+    assert_eq!(active.info.metrics["roc"][1][0], 1.0);
+    assert_eq!(active.info.params["seed"], 7);
     assert_eq!(
         store
             .active_model(ModelKind::Acquisition)
             .await
             .unwrap()
             .unwrap()
+            .info
             .version,
         a1
     );
