@@ -151,8 +151,9 @@ pub struct OutboxMessage {
     pub recipient: Recipient,
 }
 
-/// A suppression to record: an action the contact policy (or a delivery outcome) stopped.
-#[derive(Debug, Clone, PartialEq)]
+/// An action the contact policy (or a delivery outcome) stopped: recorded by
+/// [`Store::record_suppression`], read back by [`Store::suppressions_of`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewSuppression {
     /// The customer's external id.
     pub customer: String,
@@ -163,18 +164,6 @@ pub struct NewSuppression {
     /// A short stable code: `consent`, `weekly_cap`, `cooldown`, `opt_out`, `bounce`…
     pub reason: String,
     /// The policy's sentence, for people.
-    pub detail: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// A recorded suppression.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Suppression {
-    pub customer: String,
-    pub channel: Option<String>,
-    pub source_kind: SourceKind,
-    pub source: String,
-    pub reason: String,
     pub detail: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -563,7 +552,7 @@ impl Store {
         &self,
         source_kind: SourceKind,
         source: &str,
-    ) -> Result<Vec<Suppression>, StoreError> {
+    ) -> Result<Vec<NewSuppression>, StoreError> {
         with_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT c.external_id, s.channel, s.source_kind, s.source, s.reason, s.detail, s.at \
@@ -577,7 +566,7 @@ impl Store {
             rows.iter()
                 .map(|r| {
                     let kind: String = r.try_get("source_kind")?;
-                    Ok(Suppression {
+                    Ok(NewSuppression {
                         customer: r.try_get("external_id")?,
                         channel: r.try_get("channel")?,
                         source_kind: SourceKind::parse(&kind).ok_or_else(|| {
