@@ -132,8 +132,6 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
                             purpose: purpose_code(candidate.purpose),
                             payload: serde_json::json!({
                                 "action": candidate.action,
-                                "subject": candidate.action.text().0,
-                                "body": candidate.action.text().1,
                                 "why": candidate.why,
                                 "expected_value": candidate.expected_value,
                             }),

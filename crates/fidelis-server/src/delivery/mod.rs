@@ -169,16 +169,19 @@ pub fn render(text: &str, message: &OutboxMessage) -> String {
 
 /// The text of `part` (`subject`, `body`) in the message's language: from the payload's
 /// `template.<locale>.<part>`, else `template.en`, else `template.fr`; without a template, the
-/// payload's own `<part>` as it is (a rule's action, its texts already filled from the customer's
-/// facts when the rule proposed it).
+/// payload's rule action's own subject or text as it is (filled from the customer's facts when the
+/// rule proposed it).
 pub fn template_part(message: &OutboxMessage, part: &str) -> Option<String> {
     let Some(template) = message.payload.get("template") else {
-        return message
-            .payload
-            .get(part)?
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
+        let action: fidelis_rules::Action =
+            serde_json::from_value(message.payload.get("action")?.clone()).ok()?;
+        let (subject, body) = action.text();
+        let text = match part {
+            "subject" => subject,
+            "body" => body,
+            _ => None,
+        };
+        return text.filter(|t| !t.is_empty()).map(str::to_owned);
     };
     let locale = locale_of(message);
     [locale, "en", "fr"]
@@ -614,8 +617,6 @@ mod tests {
     fn a_rules_message_is_sent_with_the_text_the_rule_filled() {
         let payload = serde_json::json!({
             "action": {"kind": "message", "subject": "Votre déménagement", "text": "Guide pour Lyon {x}"},
-            "subject": "Votre déménagement",
-            "body": "Guide pour Lyon {x}",
         });
         let m = message("GB", payload);
         assert_eq!(
@@ -629,7 +630,7 @@ mod tests {
         );
         let alert = message(
             "FR",
-            serde_json::json!({"action": {"kind": "alert"}, "body": null}),
+            serde_json::json!({"action": {"kind": "alert", "message": ""}}),
         );
         assert_eq!(template_part(&alert, "body"), None);
     }

@@ -174,18 +174,13 @@ impl PlannedAction {
             .and_then(|a| a.get("kind"))
             .and_then(|k| k.as_str())
             .unwrap_or("message");
-        let text = m
-            .payload
-            .get("body")
-            .and_then(|b| b.as_str())
-            .filter(|b| !b.is_empty())
-            .map(str::to_owned)
-            .or_else(|| {
-                let action = action?;
-                ["message", "text", "script", "campaign"]
-                    .iter()
-                    .find_map(|f| action.get(*f)?.as_str().map(str::to_owned))
-            });
+        // The action's own text: the alert's message, the offer's or message's text (filled when
+        // the rule proposed it), the call's script, the campaign joined.
+        let text = action.and_then(|action| {
+            ["message", "text", "script", "campaign"]
+                .iter()
+                .find_map(|f| action.get(*f)?.as_str().map(str::to_owned))
+        });
         PlannedAction {
             source_kind: m.source_kind.as_str(),
             source: m.source.clone(),

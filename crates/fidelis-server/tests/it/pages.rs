@@ -1116,7 +1116,6 @@ async fn the_agent_screen_shows_what_the_rules_and_campaigns_have_planned() {
     };
     let alert = serde_json::json!({
         "action": {"kind": "alert", "message": "Départ probable (appels en baisse): proposer l'offre fidélité"},
-        "body": "Départ probable (appels en baisse): proposer l'offre fidélité",
     });
     app.store
         .enqueue(&message(
@@ -1138,7 +1137,7 @@ async fn the_agent_screen_shows_what_the_rules_and_campaigns_have_planned() {
         .await
         .unwrap();
     // Done or withdrawn actions are not shown.
-    let sms = serde_json::json!({"action": {"kind": "message", "text": "Bon anniversaire"}, "body": "Bon anniversaire"});
+    let sms = serde_json::json!({"action": {"kind": "message", "text": "Bon anniversaire"}});
     let gone = app
         .store
         .enqueue(&message("C1/birthday/x", "sms", "birthday", sms))
