@@ -104,17 +104,7 @@ async fn the_dashboard_shows_a_campaigns_impact_in_both_languages() {
     );
     assert!(section.contains("href=\"/dashboard/export/campaigns.csv\""));
 
-    let english = app
-        .client
-        .get(app.url("/dashboard"))
-        .header("cookie", &analyst.cookie)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.get_in(&analyst, "/dashboard", "en").await;
     let section = campaigns_section(&english);
     assert!(
         section.contains(

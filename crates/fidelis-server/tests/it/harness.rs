@@ -130,6 +130,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A page's text, GET with a session and the browser's `Accept-Language`.
+    pub async fn get_in(&self, session: &Session, path: &str, accept_language: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .header(COOKIE, &session.cookie)
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("page text")
+    }
+
     /// GET with an API token.
     pub async fn get_with_token(&self, token: &str, path: &str) -> reqwest::Response {
         self.client

@@ -68,16 +68,8 @@ async fn pages_follow_the_language_setting_or_the_browser() {
     let app = TestApp::spawn().await;
     let agent = app.login("agent").await;
     let english = app
-        .client
-        .get(app.url("/customers/C1"))
-        .header("cookie", &agent.cookie)
-        .header("accept-language", "en-GB,en;q=0.9,fr;q=0.5")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_in(&agent, "/customers/C1", "en-GB,en;q=0.9,fr;q=0.5")
+        .await;
     assert!(
         english.contains("<html lang=\"en\">") && english.contains("Purchase · Forfait 20 Go"),
         "{english}"
@@ -92,17 +84,7 @@ async fn pages_follow_the_language_setting_or_the_browser() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let french = app
-        .client
-        .get(app.url("/customers/C1"))
-        .header("cookie", &agent.cookie)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let french = app.get_in(&agent, "/customers/C1", "en").await;
     assert!(
         french.contains("<html lang=\"fr\">") && french.contains("Historique, tous canaux"),
         "{french}"
@@ -354,17 +336,7 @@ async fn french_pages_show_words_not_codes() {
         assert!(html.contains(expected), "{expected}\n{html}");
     }
     // The same page in English uses the English words.
-    let english = app
-        .client
-        .get(app.url("/customers/C4"))
-        .header("cookie", &agent.cookie)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.get_in(&agent, "/customers/C4", "en").await;
     // (English words can be codes themselves, "Simple sale", so only a few are checked.)
     for expected in [
         "<td>Outbound · Sale</td>",
@@ -832,17 +804,7 @@ async fn the_dashboard_shows_costs_complaints_and_risk_as_the_data_comes() {
     assert!(lift.contains("<polyline points=\""), "{lift}");
 
     // The English dashboard.
-    let english = app
-        .client
-        .get(app.url("/dashboard"))
-        .header("cookie", &analyst.cookie)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.get_in(&analyst, "/dashboard", "en").await;
     assert!(
         english.contains("Complaints against service norms")
             && english.contains("<th scope=\"row\">Billing</th>")
@@ -1164,17 +1126,7 @@ async fn the_agent_screen_shows_what_the_rules_and_campaigns_have_planned() {
     );
     assert!(!planned.contains("anniversaire"), "{planned}");
 
-    let english = app
-        .client
-        .get(app.url("/customers/C1"))
-        .header("cookie", &agent.cookie)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = app.get_in(&agent, "/customers/C1", "en").await;
     let planned = section(&english, "planned-actions");
     assert!(
         planned.contains("Alert to voice") && planned.contains("Agent screen"),
